@@ -1,0 +1,6 @@
+package dev.nibble.engine.ops;
+
+/** Element-wise arithmetic with NumPy broadcasting. */
+public enum BinaryFn {
+    ADD, SUB, MUL, DIV
+}

@@ -1,0 +1,6 @@
+package dev.nibble.engine.ops;
+
+/** Reductions along one axis. */
+public enum ReduceFn {
+    SUM, MEAN, MAX, MIN
+}
