@@ -66,7 +66,10 @@ public final class Placer {
                     inputs.add(in); // constants are uploaded to every device that reads them
                     continue;
                 }
-                Device home = homeOf.computeIfAbsent(in, v -> primary); // graph inputs start on the primary device
+                Device node0 = d;
+                // a graph input starts on the device of its first reader, so inputs of a fallen-back
+                // node never touch a device that runs none of the graph
+                Device home = homeOf.computeIfAbsent(in, v -> node0);
                 if (home == d) {
                     inputs.add(in);
                     continue;
