@@ -1,0 +1,180 @@
+package dev.nibble.models.common.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * CLIP's byte-level BPE tokenizer, matching transformers' slow {@code CLIPTokenizer} without ftfy:
+ * added tokens are cut out first, the rest is cleaned ({@link ClipTextCleaner}), split by CLIP's
+ * word regex, mapped to the byte alphabet and merged by BPE ({@link BpeMerges}).
+ */
+public final class ClipTokenizer implements TextTokenizer {
+    static final String VOCAB = "vocab.json";
+    static final String MERGES = "merges.txt";
+    private static final String BOS = "<|startoftext|>";
+    private static final String EOS = "<|endoftext|>";
+
+    /** CLIP's word pattern: special tokens, English contractions, letter runs, single digits, other runs. */
+    private static final Pattern WORDS = Pattern.compile(
+            "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+
+    private final Map<String, Integer> vocab;
+    private final BpeMerges merges;
+    private final AddedTokenSplitter splitter;
+    private final int unkId;
+    private final int bosId;
+    private final int eosId;
+    private final int padId;
+    private final int modelMaxLength;
+
+    private ClipTokenizer(Map<String, Integer> vocab, BpeMerges merges, AddedTokenSplitter splitter,
+                          int unkId, int bosId, int eosId, int padId, int modelMaxLength) {
+        this.vocab = vocab;
+        this.merges = merges;
+        this.splitter = splitter;
+        this.unkId = unkId;
+        this.bosId = bosId;
+        this.eosId = eosId;
+        this.padId = padId;
+        this.modelMaxLength = modelMaxLength;
+    }
+
+    /** Loads {@code vocab.json}, {@code merges.txt} and the optional config files of a tokenizer folder. */
+    public static ClipTokenizer load(Path dir) {
+        Path vocabFile = dir.resolve(VOCAB);
+        Path mergesFile = dir.resolve(MERGES);
+        Path configFile = dir.resolve(TokenizerFiles.TOKENIZER_CONFIG);
+        Map<String, Integer> vocab = readVocab(vocabFile);
+        BpeMerges merges = BpeMerges.parse(TokenizerFiles.readText(mergesFile), List.of(BOS, EOS));
+        if (merges.size() == 0) {
+            throw TokenizerException.forFile(mergesFile, "no merge rules (expected a header line and 'a b' pairs)");
+        }
+        JsonNode config = TokenizerFiles.readOptionalJson(configFile);
+        JsonNode special = TokenizerFiles.readOptionalJson(dir.resolve(TokenizerFiles.SPECIAL_TOKENS_MAP));
+
+        // Every added token of the config plus the four special tokens is split out before BPE;
+        // transformers registers special tokens as added tokens even when the vocab has them.
+        Map<String, AddedToken> added = new LinkedHashMap<>();
+        for (AddedToken t : TokenizerFiles.addedTokensDecoder(configFile, config)) {
+            added.put(t.content(), t);
+        }
+        String unk = TokenizerFiles.specialToken(special, config, "unk_token", EOS);
+        String bos = TokenizerFiles.specialToken(special, config, "bos_token", BOS);
+        String eos = TokenizerFiles.specialToken(special, config, "eos_token", EOS);
+        String pad = TokenizerFiles.specialToken(special, config, "pad_token", EOS);
+        for (String s : List.of(unk, bos, eos, pad)) {
+            if (!added.containsKey(s)) {
+                Integer id = vocab.get(s);
+                if (id == null) {
+                    throw TokenizerException.forFile(vocabFile, "special token '" + s + "' is not in the vocabulary"
+                            + " nor in " + TokenizerFiles.TOKENIZER_CONFIG + " added_tokens_decoder");
+                }
+                added.put(s, AddedToken.plain(s, id));
+            }
+        }
+        AddedTokenSplitter splitter = new AddedTokenSplitter(added.values());
+        return new ClipTokenizer(vocab, merges, splitter, added.get(unk).id(), added.get(bos).id(),
+                added.get(eos).id(), added.get(pad).id(), TokenizerFiles.modelMaxLength(config));
+    }
+
+    private static Map<String, Integer> readVocab(Path file) {
+        JsonNode root = TokenizerFiles.readJson(file);
+        if (!root.isObject() || root.isEmpty()) {
+            throw TokenizerException.forFile(file, "expected a non-empty JSON object of token -> id");
+        }
+        Map<String, Integer> vocab = new HashMap<>(root.size() * 2);
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
+            if (!e.getValue().canConvertToInt()) {
+                throw TokenizerException.forFile(file, "id of token '" + e.getKey() + "' is not an integer");
+            }
+            vocab.put(e.getKey(), e.getValue().intValue());
+        }
+        return vocab;
+    }
+
+    @Override
+    public List<String> tokenize(String text) {
+        List<String> tokens = new ArrayList<>();
+        for (AddedTokenSplitter.Chunk chunk : splitter.split(text)) {
+            if (chunk.isAdded()) {
+                tokens.add(chunk.text());
+            } else {
+                bpeTokens(chunk.text(), tokens);
+            }
+        }
+        return tokens;
+    }
+
+    private void bpeTokens(String text, List<String> out) {
+        Matcher m = WORDS.matcher(ClipTextCleaner.clean(text));
+        while (m.find()) {
+            out.addAll(merges.apply(ByteLevelAlphabet.encode(m.group())));
+        }
+    }
+
+    @Override
+    public int[] encode(String text) {
+        List<String> tokens = tokenize(text);
+        int[] ids = new int[tokens.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tokenToId(tokens.get(i));
+        }
+        return ids;
+    }
+
+    /** Added tokens first, then the BPE vocabulary, unknown symbols map to the unk token. */
+    private int tokenToId(String token) {
+        AddedToken a = splitter.lookup(token);
+        if (a != null) {
+            return a.id();
+        }
+        return vocab.getOrDefault(token, unkId);
+    }
+
+    @Override
+    public int[] encodeForModel(String text, int maxLength, boolean padToMax, boolean truncate) {
+        int[] ids = encode(text);
+        if (truncate || padToMax) {
+            Sequences.checkMaxLength(maxLength);
+        }
+        if (truncate) {
+            ids = Sequences.truncate(ids, 2, maxLength);
+        }
+        int[] seq = new int[ids.length + 2];
+        seq[0] = bosId;
+        System.arraycopy(ids, 0, seq, 1, ids.length);
+        seq[seq.length - 1] = eosId;
+        return padToMax ? Sequences.padRight(seq, maxLength, padId) : seq;
+    }
+
+    @Override
+    public int modelMaxLength() {
+        return modelMaxLength;
+    }
+
+    @Override
+    public int padId() {
+        return padId;
+    }
+
+    public int bosId() {
+        return bosId;
+    }
+
+    public int eosId() {
+        return eosId;
+    }
+
+    /** Size of the base vocabulary (vocab.json). */
+    public int vocabSize() {
+        return vocab.size();
+    }
+}
