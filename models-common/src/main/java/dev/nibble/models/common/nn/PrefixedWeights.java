@@ -42,6 +42,11 @@ final class PrefixedWeights implements Weights {
     }
 
     @Override
+    public String fullName(String name) {
+        return parent.fullName(prefix + name);
+    }
+
+    @Override
     public Weights under(String sub) {
         return parent.under(prefix + sub);
     }

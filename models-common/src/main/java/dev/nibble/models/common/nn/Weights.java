@@ -28,4 +28,9 @@ public interface Weights {
     default Weights under(String prefix) {
         return new PrefixedWeights(this, prefix);
     }
+
+    /** The full state-dict name of {@code name} (views below a prefix add it), for messages. */
+    default String fullName(String name) {
+        return name;
+    }
 }
