@@ -73,7 +73,7 @@ public final class ParityCommand implements Callable<Integer> {
     /** Built-in runners, then any a module registers through ServiceLoader. */
     static List<CaseRunner> runners() {
         List<CaseRunner> list = new ArrayList<>(List.of(new TokenizerCaseRunner(), new SchedulerCaseRunner(),
-                new TextEncoderCaseRunner(), new VaeCaseRunner()));
+                new TextEncoderCaseRunner(), new VaeCaseRunner(), new DenoiserCaseRunner(), new PipelineCaseRunner()));
         ServiceLoader.load(CaseRunner.class).forEach(list::add);
         return list;
     }
