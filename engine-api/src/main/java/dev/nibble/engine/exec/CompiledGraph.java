@@ -13,7 +13,6 @@ import dev.nibble.engine.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final List<Kernel> kernels;
     private final ExecutionOptions options;
     private final Map<Device, DeviceBuffer> arenas = new LinkedHashMap<>();
-    private final Map<Device, Map<Tensor, DeviceBuffer>> resident = new LinkedHashMap<>();
+    private final WeightResidency weights;
 
     CompiledGraph(Graph graph, PlacedGraph placed, MemoryPlan plan, List<Kernel> kernels, ExecutionOptions options) {
         this.graph = graph;
@@ -39,6 +38,7 @@ public final class CompiledGraph implements AutoCloseable {
         this.plan = plan;
         this.kernels = kernels;
         this.options = options;
+        this.weights = new WeightResidency(placed.nodes(), placed.deviceOf(), graph.constants(), options.weightBudgetBytes());
     }
 
     public Graph graph() {
@@ -90,6 +90,7 @@ public final class CompiledGraph implements AutoCloseable {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             Device d = placed.deviceOf().get(n);
+            weights.beforeNode(i);
             long s = options.timing() ? System.nanoTime() : 0;
             if (placed.transfers().contains(n)) {
                 transfer(n);
@@ -152,9 +153,8 @@ public final class CompiledGraph implements AutoCloseable {
     }
 
     private DeviceBuffer buffer(Value v, Device d) {
-        Tensor constant = graph.constants().get(v);
-        if (constant != null) {
-            return resident.computeIfAbsent(d, k -> new IdentityHashMap<>()).computeIfAbsent(constant, d::upload);
+        if (graph.constants().containsKey(v)) {
+            return weights.buffer(v, d);
         }
         Object arena = plan.arenaOf().get(v);
         if (!Objects.equals(arena, d)) {
@@ -164,11 +164,19 @@ public final class CompiledGraph implements AutoCloseable {
         return a.slice(plan.offsets().get(v), v.spec().byteSize());
     }
 
-    /** Bytes of weights uploaded to each device so far. */
+    /** Bytes of weights resident on each device now. */
     public Map<String, Long> residentWeightBytes() {
-        Map<String, Long> out = new LinkedHashMap<>();
-        resident.forEach((d, m) -> out.put(d.name(), m.values().stream().mapToLong(DeviceBuffer::byteSize).sum()));
-        return out;
+        return weights.residentBytes();
+    }
+
+    /** The most weight bytes each device held at once (the budget's effect). */
+    public Map<String, Long> peakResidentWeightBytes() {
+        return weights.peakResidentBytes();
+    }
+
+    /** Weight uploads so far (streaming under a budget re-uploads every run). */
+    public long weightUploads() {
+        return weights.uploads();
     }
 
     /** Releases the arenas and resident weights. */
@@ -176,7 +184,6 @@ public final class CompiledGraph implements AutoCloseable {
     public void close() {
         arenas.values().forEach(DeviceBuffer::close);
         arenas.clear();
-        resident.values().forEach(m -> m.values().forEach(DeviceBuffer::close));
-        resident.clear();
+        weights.close();
     }
 }
