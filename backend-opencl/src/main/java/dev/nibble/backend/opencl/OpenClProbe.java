@@ -55,7 +55,11 @@ final class OpenClProbe {
                 for (cl_device_id id : ids) {
                     devices.add(new OpenClDeviceInfo(p, id, platformName, deviceString(id, CL.CL_DEVICE_NAME),
                             deviceLong(id, CL.CL_DEVICE_TYPE), deviceLong(id, CL.CL_DEVICE_GLOBAL_MEM_SIZE),
-                            deviceString(id, CL.CL_DEVICE_OPENCL_C_VERSION), deviceString(id, CL.CL_DEVICE_EXTENSIONS)));
+                            deviceString(id, CL.CL_DEVICE_OPENCL_C_VERSION), deviceString(id, CL.CL_DEVICE_EXTENSIONS),
+                            deviceLong(id, CL.CL_DEVICE_LOCAL_MEM_TYPE), deviceLong(id, CL.CL_DEVICE_LOCAL_MEM_SIZE),
+                            deviceLong(id, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE), deviceLong(id, CL.CL_DEVICE_MAX_COMPUTE_UNITS),
+                            deviceLong(id, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE), deviceLong(id, CL.CL_DEVICE_SINGLE_FP_CONFIG),
+                            deviceString(id, CL.CL_DEVICE_VERSION)));
                 }
             }
             if (devices.isEmpty()) {

@@ -1,0 +1,158 @@
+package dev.nibble.backend.opencl;
+
+import dev.nibble.engine.graph.Node;
+import dev.nibble.engine.ops.SvdqLinear;
+import dev.nibble.engine.spi.DeviceBuffer;
+import dev.nibble.engine.spi.Kernel;
+import dev.nibble.engine.spi.Support;
+import dev.nibble.engine.tensor.DType;
+import org.jocl.cl_mem;
+
+import java.util.List;
+
+import static dev.nibble.backend.opencl.OpKernels.ceilDiv;
+import static dev.nibble.backend.opencl.OpKernels.floatCode;
+import static dev.nibble.backend.opencl.OpKernels.toInt;
+
+/**
+ * The fused SVDQ W4A4 linear (svdq.cl): a quantisation pass that also computes the low-rank
+ * down-projection (one read of X), then the 4-bit GEMM whose epilogue adds the up-projection, the
+ * bias and the activation (one write of Y). The quantised activations, their scales and the
+ * down-projected rows are scratch buffers owned by the kernel object, sized for its M.
+ */
+final class SvdqKernels {
+    private static final String SRC = "svdq.cl";
+    /** The quantisation pass keeps one group of x̂ in private memory. */
+    static final int MAX_GROUP = 256;
+    static final int MAX_RANK = 512;
+    private static final int BLOCK = 4;
+
+    private SvdqKernels() {
+    }
+
+    static Support supports(Node node) {
+        SvdqLinear op = (SvdqLinear) node.op();
+        if (op.groupSize() > MAX_GROUP) {
+            return Support.no("SvdqLinear: group size " + op.groupSize() + " above " + MAX_GROUP);
+        }
+        int r = node.inputs().get(4).spec().shape().dim(1);
+        if (r > MAX_RANK) {
+            return Support.no("SvdqLinear: rank " + r + " above " + MAX_RANK);
+        }
+        for (int i = 2; i < node.inputs().size(); i++) {
+            Support s = OpKernels.floatInput(node, i, "input " + i);
+            if (!s.supported()) {
+                return s;
+            }
+        }
+        return Support.YES;
+    }
+
+    static Kernel create(Node node, OpenClDevice d) {
+        return new SvdqKernel(node, d);
+    }
+
+    private static int bytes(DType t) {
+        return t == DType.F32 ? 4 : 2;
+    }
+
+    static final class SvdqKernel implements Kernel {
+        private final OpenClDevice d;
+        private final SvdqLinear op;
+        private final int m, k, kp, n, r, g, ql;
+        private final DType smoothT, downT, wsT, upT;
+        private final int bdt;
+        private final ClFn quant, gemm;
+        private cl_mem qx, sx, t;
+
+        SvdqKernel(Node node, OpenClDevice d) {
+            this.d = d;
+            this.op = (SvdqLinear) node.op();
+            var xs = node.inputs().get(0).spec().shape();
+            this.k = xs.last();
+            this.m = toInt(xs.outer(-1));
+            this.kp = op.paddedK(k);
+            this.n = node.inputs().get(1).spec().shape().dim(0);
+            this.r = node.inputs().get(4).spec().shape().dim(1);
+            this.g = op.groupSize();
+            this.wsT = node.inputs().get(2).spec().dtype();
+            this.smoothT = node.inputs().get(3).spec().dtype();
+            this.downT = node.inputs().get(4).spec().dtype();
+            this.upT = node.inputs().get(5).spec().dtype();
+            this.bdt = op.hasBias() ? floatCode(node.inputs().get(6).spec().dtype()) : 0;
+            int l = d.tuning().localTiles() ? Math.min(64, d.tuning().rowGroup()) : 1;
+            ClFn q = ClFn.of(d, SRC, defines(l), "svdq_quant", node);
+            if (l > 1 && q.maxWorkGroup() < l) { // cannot run QL items a group: one item per row
+                l = 1;
+                q = ClFn.of(d, SRC, defines(l), "svdq_quant", node);
+            }
+            this.ql = l;
+            this.quant = q;
+            this.gemm = ClFn.of(d, SRC, defines(l), "svdq_gemm", node);
+        }
+
+        /** The rank rounded up to a power of two (at least 8): layers of nearby ranks share a program. */
+        static int rankBound(int r) {
+            return Math.max(8, Integer.highestOneBit(Math.max(1, r - 1)) << 1);
+        }
+
+        private String defines(int quantGroup) {
+            return "-DGS=" + g + " -DRMAX=" + rankBound(r) + " -DST=" + floatCode(smoothT) + " -DDT=" + floatCode(downT)
+                    + " -DWST=" + floatCode(wsT) + " -DUT=" + floatCode(upT) + " -DQL=" + quantGroup
+                    + " -DTM=" + BLOCK + " -DTN=" + BLOCK;
+        }
+
+        /** Quantised activations of the last run (tests): codes [M, Kp] in natural k order, scales, t. */
+        record Quantized(byte[] qx, float[] sx, float[] t) {
+        }
+
+        Quantized readQuantized() {
+            d.synchronize();
+            byte[] q = new byte[m * kp];
+            float[] s = new float[m * (kp / g)];
+            float[] tt = new float[m * Math.max(1, r)];
+            d.readRaw(qx, 0, q.length, org.jocl.Pointer.to(q));
+            d.readRaw(sx, 0, (long) s.length * 4, org.jocl.Pointer.to(s));
+            d.readRaw(t, 0, (long) tt.length * 4, org.jocl.Pointer.to(tt));
+            byte[] natural = new byte[q.length];
+            for (int row = 0; row < m; row++) {
+                for (int kk = 0; kk < kp; kk++) {
+                    natural[row * kp + kk] = q[row * kp + position(kk)];
+                }
+            }
+            return new Quantized(natural, s, java.util.Arrays.copyOf(tt, m * r));
+        }
+
+        /** svdq.cl's nb_qpos: where code k of a row is stored. */
+        private int position(int kk) {
+            if (g % 32 != 0) {
+                return kk;
+            }
+            int e = kk & 31;
+            return (kk & ~31) + ((e & 1) << 4) + (e >> 1);
+        }
+
+        @Override
+        public void run(List<DeviceBuffer> ins, List<DeviceBuffer> outs) {
+            if (m == 0 || n == 0) {
+                return;
+            }
+            if (qx == null) {
+                qx = d.scratch(this, (long) m * kp, "SVDQ quantised activations");
+                sx = d.scratch(this, (long) m * (kp / g) * 4, "SVDQ activation scales");
+                t = d.scratch(this, (long) m * Math.max(1, r) * 4, "SVDQ down-projection");
+            }
+            ClCall q = quant.call().buf(ins.get(0), 4).buf(ins.get(3), bytes(smoothT)).buf(ins.get(4), bytes(downT))
+                    .mem(qx).mem(sx).mem(t).i(m).i(k).i(kp).i(r);
+            if (ql > 1) {
+                q.launch1((long) m * ql, ql);
+            } else {
+                q.launch1(m, 8);
+            }
+            gemm.call().mem(qx).mem(sx).mem(t).buf(ins.get(1), 1).buf(ins.get(2), bytes(wsT)).buf(ins.get(5), bytes(upT))
+                    .bufOrDummy(op.hasBias() ? ins.get(6) : null, 1).i(bdt).buf(outs.get(0), 4)
+                    .i(m).i(n).i(kp).i(r).i(op.hasBias()).i(OpKernels.actCode(op.epilogue()))
+                    .launch2(ceilDiv(n, BLOCK), ceilDiv(m, BLOCK), 8, 8);
+        }
+    }
+}
