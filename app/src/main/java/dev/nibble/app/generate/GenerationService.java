@@ -1,0 +1,478 @@
+package dev.nibble.app.generate;
+
+import dev.nibble.app.BadInputException;
+import dev.nibble.engine.exec.ExecutionOptions;
+import dev.nibble.engine.exec.Executor;
+import dev.nibble.engine.exec.HostMemory;
+import dev.nibble.engine.spi.Backend;
+import dev.nibble.engine.spi.Backends;
+import dev.nibble.engine.spi.Device;
+import dev.nibble.engine.tensor.Shape;
+import dev.nibble.engine.tensor.Tensor;
+import dev.nibble.models.common.image.ChwImage;
+import dev.nibble.models.flux.FluxPipeline;
+import dev.nibble.models.flux.FluxRequest;
+import dev.nibble.models.flux.FluxResult;
+import dev.nibble.models.flux.FluxTransformer2DModel;
+import dev.nibble.models.sdxl.SdxlRequest;
+import dev.nibble.models.sdxl.SdxlResult;
+import dev.nibble.models.sdxl.StableDiffusionXLPipeline;
+import dev.nibble.models.sdxl.UNet2DConditionModel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * The one place that turns a {@link GenerationRequest} into an image, for the CLI and the web demo.
+ *
+ * <p>It resolves the model ({@link ModelInfo#resolve}), checks the request against the model (size multiple,
+ * steps, strength), reads the input image or sketch, loads the pipeline once per (folder, device, precision)
+ * and keeps it, runs it with a per-step {@link ProgressListener}, and reports time per stage and peak memory.
+ * Requests on one loaded pipeline run one at a time; different pipelines may run concurrently.
+ * Problems with the request are {@link BadInputException}s.
+ */
+public final class GenerationService implements AutoCloseable {
+    public static final Set<String> PRECISIONS = Set.of("fp32", "bf16", "svdq-int4");
+    /** Sketch-to-image's default strength: enough noise to redraw, little enough to keep the layout. */
+    public static final double DEFAULT_SKETCH_STRENGTH = 0.8;
+
+    private record PipelineKey(Path folder, String device, String precision) {}
+
+    private record ExecutorKey(String backend, boolean strict, boolean timing, long weightBudgetBytes) {}
+
+    /** An executor and its backend's name; {@code fresh} on the request that created it. */
+    private record SelectedExecutor(String backend, Executor executor, boolean fresh) {}
+
+    private final Map<PipelineKey, Loaded> pipelines = new HashMap<>();
+    private final Map<ExecutorKey, SelectedExecutor> executors = new HashMap<>();
+    private Backends backends;
+    private boolean closed;
+
+    private static GenerationService shared;
+
+    public GenerationService() {
+    }
+
+    /** One service for the whole process (the CLI and the web demo share its loaded pipelines). */
+    public static synchronized GenerationService shared() {
+        if (shared == null || shared.closed) {
+            shared = new GenerationService();
+        }
+        return shared;
+    }
+
+    /** Backends discovered once, on first use. */
+    private synchronized Backends backends() {
+        if (backends == null) {
+            backends = Backends.discover();
+        }
+        return backends;
+    }
+
+    /** Runs the request; see the class comment. */
+    public GenerationResult generate(GenerationRequest req, ProgressListener progress) {
+        long t0 = System.nanoTime();
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        ModelInfo info = ModelInfo.resolve(req.model());
+        List<String> warnings = new ArrayList<>();
+        Plan plan = plan(req, info, warnings);
+        warnings.forEach(listener::onWarning);
+
+        long s = System.nanoTime();
+        ChwImage input = null;
+        if (req.sketch() != null) {
+            input = InputImages.readSketch(req.sketch(), plan.width, plan.height);
+        } else if (req.image() != null) {
+            input = InputImages.readImage(req.image(), plan.width, plan.height);
+        }
+        long prepareNanos = input == null ? 0 : System.nanoTime() - s;
+
+        s = System.nanoTime();
+        SelectedExecutor sel = executor(req.backend(), req.strict(), req.timing(), req.weightBudgetBytes());
+        Executor ex = sel.executor();
+        Loaded loaded = loaded(info, ex.device(), plan.precision);
+        boolean freshPipeline = loaded.freshlyLoaded();
+        long loadNanos = sel.fresh() || freshPipeline ? System.nanoTime() - s : 0;
+        Run run;
+        synchronized (loaded) {
+            run = loaded.run(ex, plan, input, listener);
+        }
+        GenerationResult.Timings timings = new GenerationResult.Timings(loadNanos, prepareNanos, run.textEncode,
+                run.vaeEncode, run.steps, run.vaeDecode, System.nanoTime() - t0);
+        GenerationResult.Memory memory = new GenerationResult.Memory(ex.device().allocatorStats().highWaterBytes(),
+                run.arenaBytes, run.peakLiveBytes, HostMemory.peakRssBytes(), loaded.denoiserWeightBytes(),
+                loaded.denoiserWeightBytes() + loaded.otherWeightBytes());
+        return new GenerationResult(run.image, info, req.mode(), sel.backend(), ex.device().name(), plan.precision,
+                plan.width, plan.height, plan.steps, run.steps.length, plan.seed, plan.guidance, plan.strength,
+                info.maxSequenceLength(), timings, memory, warnings);
+    }
+
+    /** The request checked against the model, with the model's defaults filled in. */
+    record Plan(String prompt, String negativePrompt, int width, int height, int steps, long seed, Float guidance,
+                Double strength, String precision, int maxSequenceLength) {}
+
+    /** Checks the request against the model and fills in defaults; bad values are {@link BadInputException}s. */
+    static Plan plan(GenerationRequest req, ModelInfo info, List<String> warnings) {
+        int width = req.width() != null ? req.width() : info.defaultWidth();
+        int height = req.height() != null ? req.height() : info.defaultHeight();
+        checkSize("--width", width, info);
+        checkSize("--height", height, info);
+        int steps = req.steps() != null ? req.steps() : info.defaultSteps();
+        if (steps < 1) {
+            throw new BadInputException("--steps must be at least 1, got " + steps);
+        }
+        if (req.image() != null && req.sketch() != null) {
+            throw new BadInputException("--image and --sketch are two kinds of input; pass one of them");
+        }
+        boolean img2img = req.image() != null || req.sketch() != null;
+        Double strength = null;
+        if (req.strength() != null && !img2img) {
+            throw new BadInputException("--strength " + req.strength() + " needs an input: --image IN.png or --sketch IN.png");
+        }
+        if (img2img) {
+            strength = req.strength() != null ? req.strength()
+                    : req.sketch() != null ? DEFAULT_SKETCH_STRENGTH : info.defaultImageStrength();
+            if (!(strength > 0 && strength <= 1)) {
+                throw new BadInputException("--strength must be in (0, 1] (1 = start from pure noise), got " + strength);
+            }
+            if (info.family() == ModelInfo.Family.SDXL && (int) (steps * strength) < 1) {
+                throw new BadInputException("--strength " + strength + " with --steps " + steps + " runs no denoising step "
+                        + "(SDXL runs int(steps x strength)); raise --strength or --steps");
+            }
+        }
+        Float guidance;
+        if (info.guidanceUsed()) {
+            guidance = req.guidance() != null ? req.guidance() : info.defaultGuidance();
+            if (!Float.isFinite(guidance)) {
+                throw new BadInputException("--guidance must be a finite number, got " + guidance);
+            }
+        } else {
+            guidance = null;
+            if (req.guidance() != null) {
+                warnings.add("--guidance is ignored: " + info.name() + " has no guidance embedding (a guidance-distilled "
+                        + "FLUX.1-schnell-style model)");
+            }
+        }
+        String negative = req.negativePrompt();
+        if (negative != null && info.family() == ModelInfo.Family.FLUX) {
+            warnings.add("--negative-prompt is ignored: FLUX pipelines have no negative prompt");
+            negative = null;
+        }
+        String precision = req.precision().toLowerCase(Locale.ROOT);
+        if (!PRECISIONS.contains(precision)) {
+            throw new BadInputException("--precision must be one of fp32, bf16, svdq-int4, got '" + req.precision() + "'");
+        }
+        String denoiser = info.folder().resolve(info.family().denoiser()).toString();
+        if (info.quantized()) {
+            if (precision.equals("bf16")) {
+                throw new BadInputException("--precision bf16 needs a 16/32-bit model, but " + denoiser + " holds SVDQ "
+                        + "int4 weights; run it with --precision svdq-int4");
+            }
+            if (precision.equals("fp32")) {
+                warnings.add(info.name() + " is an SVDQ int4 folder; running it as svdq-int4");
+                precision = "svdq-int4";
+            }
+        } else if (precision.equals("svdq-int4")) {
+            throw new BadInputException("--precision svdq-int4 needs a quantised model folder, but " + denoiser
+                    + " has no SVDQ layers (*.qweight); make one with `nibble quantize --model " + info.name()
+                    + " --out DIR` and pass --model DIR");
+        }
+        if (info.builtIn()) {
+            String w = BuiltInModel.vocabularyWarning(req.prompt());
+            if (w != null) {
+                warnings.add(w);
+            }
+        }
+        long seed = req.seed() != null ? req.seed() : ThreadLocalRandom.current().nextLong(0, 1L << 32);
+        return new Plan(req.prompt(), negative, width, height, steps, seed, guidance, strength, precision,
+                info.maxSequenceLength());
+    }
+
+    private static void checkSize(String option, int v, ModelInfo info) {
+        if (v <= 0) {
+            throw new BadInputException(option + " must be positive, got " + v);
+        }
+        if (v % info.sizeMultiple() != 0) {
+            int lo = Math.max(info.sizeMultiple(), v / info.sizeMultiple() * info.sizeMultiple());
+            throw new BadInputException(option + " " + v + " is not supported by " + info.name() + ": width and height "
+                    + "must be multiples of " + info.sizeMultiple() + " (" + (info.family() == ModelInfo.Family.FLUX
+                    ? "the VAE's downsampling times the 2x2 latent packing" : "the VAE's downsampling, and 8")
+                    + "), e.g. " + lo + " or " + (lo + info.sizeMultiple()));
+        }
+    }
+
+    /** The executor for (backend, strict, timing, weight budget), made once. */
+    private synchronized SelectedExecutor executor(String backend, boolean strict, boolean timing, long budget) {
+        String name = backend == null ? Backends.AUTO : backend.toLowerCase(Locale.ROOT).trim();
+        ExecutorKey key = new ExecutorKey(name, strict, timing, budget);
+        SelectedExecutor sel = executors.get(key);
+        if (sel == null) {
+            Backends bs = backends();
+            Backend b = bs.select(name);
+            Device d = bs.selectDevice(b.name());
+            Device cpu = bs.cpu();
+            ExecutionOptions options = ExecutionOptions.DEFAULT.withStrict(strict).withTiming(timing)
+                    .withWeightBudget(budget);
+            sel = new SelectedExecutor(b.name(), new Executor(d, strict || d == cpu ? null : cpu, options), false);
+            executors.put(key, sel);
+            return new SelectedExecutor(sel.backend(), sel.executor(), true);
+        }
+        return sel;
+    }
+
+    /** The pipeline for (folder, device, precision), loaded on first use. */
+    private synchronized Loaded loaded(ModelInfo info, Device device, String precision) {
+        if (closed) {
+            throw new IllegalStateException("the generation service is closed");
+        }
+        PipelineKey key = new PipelineKey(info.folder(), device.name(), precision);
+        Loaded l = pipelines.get(key);
+        if (l != null) {
+            l.markCached();
+            return l;
+        }
+        l = info.family() == ModelInfo.Family.FLUX ? FluxLoaded.load(info, precision) : SdxlLoaded.load(info, precision);
+        pipelines.put(key, l);
+        return l;
+    }
+
+    /** Pipelines currently loaded (for the web demo's status). */
+    public synchronized int loadedPipelines() {
+        return pipelines.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        RuntimeException first = null;
+        for (Loaded l : pipelines.values()) {
+            try {
+                synchronized (l) {
+                    l.close();
+                }
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        pipelines.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** What one pipeline call produced. */
+    private record Run(ChwImage image, long textEncode, long vaeEncode, long[] steps, long vaeDecode, long arenaBytes,
+                       long peakLiveBytes) {}
+
+    /** A loaded pipeline. */
+    private abstract static sealed class Loaded permits FluxLoaded, SdxlLoaded {
+        private boolean fresh = true;
+        private final long denoiserWeightBytes;
+        private final long otherWeightBytes;
+
+        Loaded(long denoiserWeightBytes, long otherWeightBytes) {
+            this.denoiserWeightBytes = denoiserWeightBytes;
+            this.otherWeightBytes = otherWeightBytes;
+        }
+
+        /** True on the first request after loading (its time counts as load time), false afterwards. */
+        synchronized boolean freshlyLoaded() {
+            boolean f = fresh;
+            fresh = false;
+            return f;
+        }
+
+        synchronized void markCached() {
+            fresh = false;
+        }
+
+        long denoiserWeightBytes() {
+            return denoiserWeightBytes;
+        }
+
+        long otherWeightBytes() {
+            return otherWeightBytes;
+        }
+
+        abstract Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener);
+
+        abstract void close();
+    }
+
+    private static final class FluxLoaded extends Loaded {
+        private final FluxPipeline base;
+        private final FluxPipeline pipeline;
+        private final FluxTransformer2DModel bf16Transformer;
+
+        private FluxLoaded(FluxPipeline base, FluxPipeline pipeline, FluxTransformer2DModel bf16Transformer,
+                           long other) {
+            super(pipeline.transformer().weightBytes(), other);
+            this.base = base;
+            this.pipeline = pipeline;
+            this.bf16Transformer = bf16Transformer;
+        }
+
+        static FluxLoaded load(ModelInfo info, String precision) {
+            FluxPipeline base = FluxPipeline.load(info.folder());
+            try {
+                long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
+                if (!precision.equals("bf16")) {
+                    return new FluxLoaded(base, base, null, other);
+                }
+                FluxTransformer2DModel t = FluxTransformer2DModel.of(base.transformer().config(),
+                        new Bf16Weights(base.transformer().weights()));
+                FluxPipeline p = new FluxPipeline(base.textEncoder(), t, base.schedulerConfig(), base.vae());
+                return new FluxLoaded(base, p, t, other); // weightBytes() converts every linear weight now
+            } catch (RuntimeException e) {
+                base.close();
+                throw e;
+            }
+        }
+
+        @Override
+        Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener) {
+            FluxRequest r = FluxRequest.of(p.prompt()).withSize(p.height(), p.width()).withSteps(p.steps())
+                    .withSeed(p.seed()).withMaxSequenceLength(p.maxSequenceLength());
+            if (p.guidance() != null) {
+                r = r.withGuidance(p.guidance());
+            }
+            if (input != null) {
+                r = r.withImage(input.toTensor(), p.strength());
+            }
+            FluxResult res = pipeline.generate(ex, r, st -> listener.onStep(st.index(), st.total(), st.nanos()));
+            FluxResult.Timings t = res.timings();
+            return new Run(chw(res.image()), t.textEncode(), t.vaeEncode(), t.steps(), t.vaeDecode(),
+                    res.memory().transformerArenaBytes(), res.memory().transformerPeakLiveBytes());
+        }
+
+        @Override
+        void close() {
+            if (bf16Transformer != null) {
+                bf16Transformer.close(); // its compiled graphs; the weights belong to base
+            }
+            base.close();
+        }
+    }
+
+    private static final class SdxlLoaded extends Loaded {
+        private final StableDiffusionXLPipeline base;
+        private final StableDiffusionXLPipeline pipeline;
+        private final UNet2DConditionModel bf16Unet;
+
+        private SdxlLoaded(StableDiffusionXLPipeline base, StableDiffusionXLPipeline pipeline,
+                           UNet2DConditionModel bf16Unet, long other) {
+            super(pipeline.unet().weightBytes(), other);
+            this.base = base;
+            this.pipeline = pipeline;
+            this.bf16Unet = bf16Unet;
+        }
+
+        static SdxlLoaded load(ModelInfo info, String precision) {
+            StableDiffusionXLPipeline base = StableDiffusionXLPipeline.load(info.folder());
+            try {
+                long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
+                if (!precision.equals("bf16")) {
+                    return new SdxlLoaded(base, base, null, other);
+                }
+                UNet2DConditionModel u = UNet2DConditionModel.of(base.unet().config(),
+                        new Bf16Weights(base.unet().weights()));
+                StableDiffusionXLPipeline p = new StableDiffusionXLPipeline(base.textEncoders(), u, base.vae(),
+                        base.schedulerConfig(), base.forceZerosForEmptyPrompt());
+                return new SdxlLoaded(base, p, u, other);
+            } catch (RuntimeException e) {
+                base.close();
+                throw e;
+            }
+        }
+
+        @Override
+        Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener) {
+            SdxlRequest.Builder b = SdxlRequest.builder(p.prompt()).size(p.height(), p.width()).steps(p.steps())
+                    .seed(p.seed()).guidance(p.guidance());
+            if (p.negativePrompt() != null) {
+                b.negativePrompt(p.negativePrompt());
+            }
+            if (input != null) {
+                b.image(input.toTensor(), p.strength());
+            }
+            SdxlResult res = pipeline.generate(ex, b.build(), st -> listener.onStep(st.index(), st.total(), st.nanos()));
+            SdxlResult.Timings t = res.timings();
+            return new Run(chw(res.image()), t.textEncode(), t.vaeEncode(), t.steps(), t.vaeDecode(),
+                    res.memory().unetArenaBytes(), res.memory().unetPeakLiveBytes());
+        }
+
+        @Override
+        void close() {
+            if (bf16Unet != null) {
+                bf16Unet.close();
+            }
+            base.close();
+        }
+    }
+
+    /** The first image of an NHWC [B, H, W, 3] tensor as (3, H, W). */
+    static ChwImage chw(Tensor nhwc) {
+        Shape s = nhwc.shape();
+        int h = s.dim(1), w = s.dim(2), c = s.dim(3);
+        float[] in = nhwc.toFloatArray();
+        float[] out = new float[c * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int ch = 0; ch < c; ch++) {
+                    out[(ch * h + y) * w + x] = in[(y * w + x) * c + ch];
+                }
+            }
+        }
+        return new ChwImage(c, h, w, out);
+    }
+
+    /** Bytes of the safetensors files in the named component folders (those present). */
+    static long safetensorsBytes(Path folder, String... components) {
+        long n = 0;
+        for (String c : components) {
+            Path dir = folder.resolve(c);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).toList()) {
+                    n += Files.size(f);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return n;
+    }
+
+    /** A human-readable summary of a request's defaults for a model (the web demo shows these). */
+    public static Map<String, Object> defaults(String model) {
+        ModelInfo info = ModelInfo.resolve(model);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", info.name());
+        m.put("pipeline", info.pipelineClass());
+        m.put("width", info.defaultWidth());
+        m.put("height", info.defaultHeight());
+        m.put("steps", info.defaultSteps());
+        m.put("size_multiple", info.sizeMultiple());
+        m.put("guidance", info.guidanceUsed() ? info.defaultGuidance() : null);
+        m.put("max_sequence_length", info.maxSequenceLength());
+        m.put("quantized", info.quantized());
+        return m;
+    }
+}
