@@ -2,6 +2,7 @@ package dev.nibble.backend.cpu;
 
 import dev.nibble.backend.cpu.fast.FastKernels;
 import dev.nibble.backend.cpu.reference.ReferenceKernels;
+import dev.nibble.backend.cpu.svdq.SvdqKernels;
 import dev.nibble.engine.spi.Availability;
 import dev.nibble.engine.spi.Backend;
 import dev.nibble.engine.spi.Device;
@@ -16,9 +17,10 @@ public final class CpuBackend implements Backend {
     public static final String NAME = "cpu";
 
     private static final class Holder {
-        static final CpuKernelSet REFERENCE = ReferenceKernels.kernelSet();
+        static final CpuKernelSet REFERENCE = ReferenceKernels.kernelSet().with("reference", SvdqKernels.reference());
         static final CpuDevice REFERENCE_DEVICE = new CpuDevice("cpu-reference", REFERENCE);
-        static final CpuDevice FAST_DEVICE = new CpuDevice("cpu", FastKernels.kernelSet(REFERENCE));
+        static final CpuDevice FAST_DEVICE = new CpuDevice("cpu",
+                FastKernels.kernelSet(REFERENCE).with("fast", SvdqKernels.fast()));
     }
 
     @Override

@@ -77,10 +77,7 @@ public final class ReferenceKernels {
         m.put(Embedding.class, factory(ConvertRefs::embedding));
         m.put(TimestepEmbedding.class, factory(ConvertRefs::timestep));
 
-        // ---- SvdqLinear: its reference kernel is owned by the svdq package, registered here: ----
-        // m.putAll(dev.nibble.backend.cpu.svdq.SvdqKernels.reference());
-        // ---- end SvdqLinear ----
-
+        // SvdqLinear's reference kernel lives in the svdq package; CpuBackend adds it to this set.
         return new CpuKernelSet("reference", m);
     }
 
