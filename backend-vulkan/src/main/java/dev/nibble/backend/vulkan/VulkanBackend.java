@@ -8,21 +8,15 @@ import dev.nibble.engine.spi.DeviceKind;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The Vulkan compute backend (LWJGL): devices ranked discrete > integrated > CPU. */
+/**
+ * The Vulkan compute backend (LWJGL): devices ranked discrete > integrated > CPU, or the one
+ * {@code NIBBLE_VULKAN_DEVICE} names. Device objects are process-wide, so every
+ * {@code VulkanBackend} hands out the same ones.
+ */
 public final class VulkanBackend implements Backend {
     public static final String NAME = "vulkan";
-    private volatile VulkanProbe.Found found;
 
-    private VulkanProbe.Found found() {
-        if (found == null) {
-            synchronized (this) {
-                if (found == null) {
-                    found = VulkanProbe.run();
-                }
-            }
-        }
-        return found;
-    }
+    private static List<Device> devices;
 
     @Override
     public String name() {
@@ -31,21 +25,30 @@ public final class VulkanBackend implements Backend {
 
     @Override
     public Availability probe() {
-        return found().availability();
+        return VulkanProbe.run().availability();
     }
 
     @Override
     public List<Device> devices() {
-        List<Device> out = new ArrayList<>();
-        for (VulkanProbe.PhysicalDevice d : found().devices()) {
-            out.add(new VulkanDevice(d, out.size()));
+        return shared();
+    }
+
+    static synchronized List<Device> shared() {
+        if (devices == null) {
+            VulkanProbe.Found f = VulkanProbe.run();
+            boolean fail = f.validationActive() && VulkanConfig.validation() == VulkanConfig.Validation.FAIL;
+            List<Device> out = new ArrayList<>();
+            for (int i = 0; i < f.devices().size(); i++) {
+                out.add(new VulkanDevice(f.devices().get(i), f.indices().get(i), fail));
+            }
+            devices = List.copyOf(out);
         }
-        return out;
+        return devices;
     }
 
     @Override
     public int score() {
-        List<VulkanProbe.PhysicalDevice> d = found().devices();
+        List<DeviceInfo> d = VulkanProbe.run().devices();
         if (d.isEmpty()) {
             return 0;
         }

@@ -12,20 +12,58 @@ import dev.nibble.engine.spi.UnsupportedNodeException;
 import dev.nibble.engine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
- * A Vulkan physical device as the engine sees it. Memory, transfers and shaders arrive with the
- * Vulkan backend issue; until then it runs no node ({@link #supports} says so), graphs fall back
- * to the CPU (or fail under --strict), and memory operations fail with that reason.
+ * A Vulkan compute device. The logical device (queue, memory, pipelines) is created on first use;
+ * {@link #supports} answers from the probed features alone. Kernels record into a batch that
+ * {@link #synchronize()} submits once (see {@link Gpu}).
  */
-final class VulkanDevice implements Device {
-    private final VulkanProbe.PhysicalDevice info;
+public final class VulkanDevice implements Device {
+    private final DeviceInfo info;
     private final String name;
+    private final boolean validationFails;
+    private volatile Gpu gpu;
 
-    VulkanDevice(VulkanProbe.PhysicalDevice info, int index) {
+    VulkanDevice(DeviceInfo info, int index, boolean validationFails) {
         this.info = info;
         this.name = "vulkan:" + index + " (" + info.name() + ")";
+        this.validationFails = validationFails;
+    }
+
+    DeviceInfo info() {
+        return info;
+    }
+
+    Gpu gpu() {
+        Gpu g = gpu;
+        if (g == null) {
+            synchronized (this) {
+                g = gpu;
+                if (g == null) {
+                    g = Gpu.create(info, name, validationFails);
+                    gpu = g;
+                }
+            }
+        }
+        return g;
+    }
+
+    /** Submits so far (each {@link #synchronize()} with recorded work, or a read through staging). */
+    public long submitCount() {
+        return gpu().submits();
+    }
+
+    /** Compute dispatches recorded so far. */
+    public long dispatchCount() {
+        return gpu().dispatches();
+    }
+
+    /** Test hook: route all host transfers through the staging buffer (or back to direct mapping). */
+    void setStagingOnly(boolean on) {
+        gpu().setStagingOnly(on);
     }
 
     @Override
@@ -50,55 +88,97 @@ final class VulkanDevice implements Device {
 
     @Override
     public long memoryFree() {
-        return info.deviceLocalBytes();
+        Gpu g = gpu;
+        return g == null ? info.deviceLocalBytes() : g.free();
     }
 
     @Override
     public Support supports(Node node) {
-        return Support.no("no Vulkan shader for " + node.op().opName() + " yet");
+        return VkKernels.supports(node, info);
     }
 
     @Override
     public Kernel compile(Node node) {
-        throw new UnsupportedNodeException(name + " cannot run " + node + ": " + supports(node).reason());
-    }
-
-    private BackendException notYet(String what) {
-        return new BackendException(name + ": " + what + " is not implemented in the Vulkan backend yet");
+        Support s = supports(node);
+        if (!s.supported()) {
+            throw new UnsupportedNodeException(name + " cannot run " + node + ": " + s.reason());
+        }
+        return VkKernels.compile(node, gpu());
     }
 
     @Override
     public DeviceBuffer allocate(long bytes) {
-        throw notYet("device memory allocation");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative allocation: " + bytes);
+        }
+        return gpu().allocate(bytes);
     }
 
     @Override
     public DeviceBuffer upload(Tensor host) {
-        throw notYet("upload");
+        GpuBuffer b = gpu().allocate(host.byteSize());
+        try {
+            gpu().write(b, host.data());
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
     }
 
     @Override
     public void write(DeviceBuffer dst, MemorySegment src) {
-        throw notYet("host-to-device transfer");
+        gpu().write(own(dst), src);
     }
 
     @Override
     public void read(DeviceBuffer src, MemorySegment dst) {
-        throw notYet("device-to-host transfer");
+        gpu().read(own(src), dst);
+    }
+
+    private GpuBuffer own(DeviceBuffer b) {
+        if (b instanceof GpuBuffer g && g.gpu == gpu) {
+            return g;
+        }
+        throw new BackendException(name + " was given a buffer of another device: " + b);
     }
 
     @Override
     public void synchronize() {
-        // nothing is ever enqueued on this device yet
+        Gpu g = gpu;
+        if (g != null) {
+            g.synchronize();
+        }
     }
 
     @Override
     public AllocatorStats allocatorStats() {
-        return new AllocatorStats(0, 0);
+        Gpu g = gpu;
+        return g == null ? new AllocatorStats(0, 0) : new AllocatorStats(g.inUse(), g.highWater());
     }
 
     @Override
     public Set<String> capabilities() {
-        return Set.of("vulkan-" + info.apiVersion());
+        Set<String> c = new LinkedHashSet<>();
+        c.add("vulkan-" + info.apiVersion());
+        c.add("fused-svdq-quant-down");
+        c.add("fused-svdq-gemm-up-bias-act");
+        c.add("flash-attention");
+        c.add("batched-submit");
+        c.add("buffer-device-address");
+        if (info.subgroupArithmetic()) {
+            c.add("subgroup-arithmetic-" + info.subgroupSize());
+        }
+        if (info.float16()) {
+            c.add("shader-float16");
+        }
+        c.add("shared-memory-" + info.maxSharedMemory() / 1024 + "k");
+        c.add("kind-" + info.kind().name().toLowerCase(Locale.ROOT));
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 }
