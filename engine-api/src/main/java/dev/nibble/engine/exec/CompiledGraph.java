@@ -31,6 +31,7 @@ public final class CompiledGraph implements AutoCloseable {
     private final ExecutionOptions options;
     private final Map<Device, DeviceBuffer> arenas = new LinkedHashMap<>();
     private final WeightResidency weights;
+    private volatile NodeObserver observer;
 
     CompiledGraph(Graph graph, PlacedGraph placed, MemoryPlan plan, List<Kernel> kernels, ExecutionOptions options) {
         this.graph = graph;
@@ -51,6 +52,11 @@ public final class CompiledGraph implements AutoCloseable {
 
     public MemoryPlan memoryPlan() {
         return plan;
+    }
+
+    /** Watches nodes of later runs (null: none). */
+    public void observe(NodeObserver o) {
+        this.observer = o;
     }
 
     /** Runs with inputs given by name. */
@@ -115,6 +121,11 @@ public final class CompiledGraph implements AutoCloseable {
                 d.synchronize();
                 timings.add(new NodeTiming(n.name(), n.op().opName(), d.name(), System.nanoTime() - s));
             }
+            NodeObserver o = observer;
+            if (o != null && !placed.transfers().contains(n) && o.wants(n)) {
+                d.synchronize();
+                o.observe(n, hostCopies(n.inputs(), d), hostCopies(n.outputs(), d));
+            }
         }
         List<Tensor> outs = new ArrayList<>();
         for (Value v : graph.outputs()) {
@@ -129,6 +140,20 @@ public final class CompiledGraph implements AutoCloseable {
             outs.add(host);
         }
         return new RunResult(outs, System.nanoTime() - t0, timings);
+    }
+
+    private List<Tensor> hostCopies(List<Value> values, Device d) {
+        List<Tensor> out = new ArrayList<>(values.size());
+        for (Value v : values) {
+            if (graph.constants().containsKey(v)) {
+                out.add(null);
+                continue;
+            }
+            Tensor host = Tensor.zeros(v.spec().dtype(), v.spec().shape());
+            d.read(buffer(v, d), host.data());
+            out.add(host);
+        }
+        return out;
     }
 
     private void transfer(Node copy) {
