@@ -44,6 +44,16 @@ final class Bufs {
         }
     }
 
+    /** {@code k} with runs serialised: for kernels that refill arrays made at compile time on every run. */
+    static dev.nibble.engine.spi.Kernel serialised(dev.nibble.engine.spi.Kernel k) {
+        return new dev.nibble.engine.spi.Kernel() {
+            @Override
+            public synchronized void run(java.util.List<DeviceBuffer> in, java.util.List<DeviceBuffer> out) {
+                k.run(in, out);
+            }
+        };
+    }
+
     static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }

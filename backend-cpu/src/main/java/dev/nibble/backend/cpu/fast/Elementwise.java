@@ -238,7 +238,7 @@ final class Elementwise {
         Shape xs = node.inputs().get(0).spec().shape();
         int b = xs.dim(0), l = xs.dim(1), d = xs.dim(2);
         float[] onePlus = new float[b * d];
-        return (in, out) -> {
+        return Bufs.serialised((in, out) -> {
             MemorySegment x = Bufs.seg(in.get(0)), sc = Bufs.seg(in.get(1)), sh = Bufs.seg(in.get(2)), y = Bufs.seg(out.get(0));
             for (int i = 0; i < b * d; i++) {
                 onePlus[i] = 1f + sc.getAtIndex(Bufs.F32, i);
@@ -256,7 +256,7 @@ final class Elementwise {
                     }
                 }
             });
-        };
+        });
     };
 
     private static final VectorShuffle<Float> PAIR_SWAP = VectorShuffle.fromOp(S, i -> i ^ 1);

@@ -89,7 +89,7 @@ final class Norms {
         int bi = op.hasWeight() ? 2 : 1;
         float[] w = floats(node, 1, op.hasWeight()), b = floats(node, bi, op.hasBias());
         DType wt = type(node, 1, op.hasWeight()), bt = type(node, bi, op.hasBias());
-        return (in, out) -> {
+        return Bufs.serialised((in, out) -> {
             MemorySegment x = Bufs.seg(in.get(0)), y = Bufs.seg(out.get(0));
             if (w != null) {
                 Bufs.toFloats(Bufs.seg(in.get(1)), wt, 0, w, d);
@@ -106,7 +106,7 @@ final class Norms {
                     normalise(x, y, off, d, mean, rstd, w, b, 0);
                 }
             });
-        };
+        });
     };
 
     /** y = (x − mean)·rstd·w + b over one run; w/b indexed from wOff, or per-run scalars when null. */
@@ -133,7 +133,7 @@ final class Norms {
         long rows = d == 0 ? 0 : xs.numel() / d;
         float[] w = floats(node, 1, op.hasWeight());
         DType wt = type(node, 1, op.hasWeight());
-        return (in, out) -> {
+        return Bufs.serialised((in, out) -> {
             MemorySegment x = Bufs.seg(in.get(0)), y = Bufs.seg(out.get(0));
             if (w != null) {
                 Bufs.toFloats(Bufs.seg(in.get(1)), wt, 0, w, d);
@@ -146,7 +146,7 @@ final class Norms {
                     normalise(x, y, off, d, 0f, rstd, w, null, 0);
                 }
             });
-        };
+        });
     };
 
     static final CpuKernelFactory GROUP_NORM = node -> {
@@ -159,7 +159,7 @@ final class Norms {
         long groupSize = cpg * spatial;
         float[] w = floats(node, 1, op.affine()), bias = floats(node, 2, op.affine());
         DType wt = type(node, 1, op.affine()), bt = type(node, 2, op.affine());
-        return (in, out) -> {
+        return Bufs.serialised((in, out) -> {
             MemorySegment x = Bufs.seg(in.get(0)), y = Bufs.seg(out.get(0));
             if (w != null) {
                 Bufs.toFloats(Bufs.seg(in.get(1)), wt, 0, w, c);
@@ -182,7 +182,7 @@ final class Norms {
                     }
                 }
             });
-        };
+        });
     };
 
     /** y = ((x − mean)·rstd)·w + b over a channel's spatial run. */
