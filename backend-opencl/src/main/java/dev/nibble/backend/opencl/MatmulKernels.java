@@ -9,6 +9,8 @@ import dev.nibble.engine.spi.Support;
 import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 
+import java.util.List;
+
 import static dev.nibble.backend.opencl.OpKernels.ceilDiv;
 import static dev.nibble.backend.opencl.OpKernels.floatCode;
 import static dev.nibble.backend.opencl.OpKernels.toInt;
@@ -29,6 +31,9 @@ final class MatmulKernels {
     }
 
     static Kernel linear(Node node, OpenClDevice d) {
+        if (d.tuning().cpuKernels()) {
+            return new CpuLinear(node, d);
+        }
         Linear op = (Linear) node.op();
         Shape xs = node.inputs().get(0).spec().shape();
         int k = xs.last();
@@ -55,6 +60,77 @@ final class MatmulKernels {
                 c.launch2(ceilDiv(n, BLOCK), ceilDiv(m, BLOCK), 8, 8);
             }
         };
+    }
+
+    /**
+     * linear.cl's CPU-device kernel: W packed into 32-channel panels (cached in the device's
+     * {@link PackCache}), then one single-item work-group per (panel, run of rows).
+     */
+    static final class CpuLinear implements Kernel {
+        /** linear.cl's LC_NR and LC_MR. */
+        static final int NR = 32;
+        static final int MR = 8;
+        private final Linear op;
+        private final Node node;
+        private final OpenClDevice d;
+        private final int m, n, k, bdt, act, wBytes, mc;
+        private final DType wt;
+        private final ClFn pack, gemm;
+        /** The packed weights of the last run (held: the cache keeps them only while someone does). */
+        private PackCache.Entry packed;
+
+        CpuLinear(Node node, OpenClDevice d) {
+            this.op = (Linear) node.op();
+            this.node = node;
+            this.d = d;
+            Shape xs = node.inputs().get(0).spec().shape();
+            this.k = xs.last();
+            this.m = toInt(xs.outer(-1));
+            this.n = node.inputs().get(1).spec().shape().dim(0);
+            this.wt = node.inputs().get(1).spec().dtype();
+            this.bdt = op.hasBias() ? floatCode(node.inputs().get(2).spec().dtype()) : 0;
+            this.act = OpKernels.actCode(op.epilogue());
+            this.wBytes = wt == DType.F32 ? 4 : 2;
+            String defines = "-DWT=" + floatCode(wt);
+            this.pack = ClFn.of(d, "linear.cl", defines, "linear_pack", node);
+            this.gemm = ClFn.of(d, "linear.cl", defines, "linear_cpu", node);
+            this.mc = rowsPerItem(m, ceilDiv(n, NR), d.info().computeUnits());
+        }
+
+        /**
+         * Rows per work-item: at most 128 (the item's rows of x stay cache-resident while it sweeps
+         * its panel), fewer when there are too few panels to give every compute unit ~16 items.
+         */
+        static int rowsPerItem(int m, int panels, long computeUnits) {
+            long want = Math.max(1, 16 * Math.max(1, computeUnits));
+            long chunks = Math.max(1, ceilDiv((int) Math.min(Integer.MAX_VALUE, want), Math.max(1, panels)));
+            int rows = ceilDiv(Math.max(1, m), (int) Math.min(chunks, Integer.MAX_VALUE));
+            rows = ceilDiv(rows, MR) * MR;
+            return Math.max(MR, Math.min(128, rows));
+        }
+
+        /** Enqueues the fingerprint check and the (conditional) packing of w; returns the packed copy. */
+        static PackCache.Entry packed(OpenClDevice d, Node node, ClFn pack, DeviceBuffer w, int wBytes, int rows,
+                                      int cols, int strideN, int strideK, String what) {
+            long bytes = (long) ceilDiv(rows, NR) * NR * cols * wBytes;
+            PackCache.Entry e = d.packs().prepare(List.of(w), "linear-panels " + rows + "x" + cols + "/" + strideN
+                    + "," + strideK + "/" + wBytes, bytes, what, node);
+            pack.call().mem(e.state).buf(w, wBytes).mem(e.data).i(rows).i(cols).i(strideN).i(strideK)
+                    .launch1(ceilDiv(rows, NR), 1);
+            return e;
+        }
+
+        @Override
+        public void run(List<DeviceBuffer> ins, List<DeviceBuffer> outs) {
+            if (m == 0 || n == 0) {
+                return;
+            }
+            packed = packed(d, node, pack, ins.get(1), wBytes, n, k, k, 1, "packed Linear weights");
+            DeviceBuffer bias = op.hasBias() ? ins.get(2) : null;
+            gemm.call().buf(ins.get(0), 4).mem(packed.data).bufOrDummy(bias, 1).i(bdt)
+                    .buf(outs.get(0), 4).i(m).i(n).i(k).i(op.hasBias()).i(act).i(mc)
+                    .launch2(ceilDiv(n, NR), ceilDiv(m, mc), 1, 1);
+        }
     }
 
     static Support supportsConv(Node node) {

@@ -50,6 +50,7 @@ final class OpenClDevice implements Device {
     private final AtomicLong inUse = new AtomicLong();
     private final AtomicLong highWater = new AtomicLong();
     private final ClPrograms programs = new ClPrograms(this);
+    private final PackCache packs = new PackCache(this);
     private volatile cl_context context;
     private cl_command_queue queue;
     private cl_mem dummy;
@@ -127,6 +128,12 @@ final class OpenClDevice implements Device {
     ClPrograms programs() {
         open();
         return programs;
+    }
+
+    /** Packed copies of constant weights (the CPU-device kernels). */
+    PackCache packs() {
+        open();
+        return packs;
     }
 
     /** Records the last enqueued kernel, so that a failure seen at the next wait can name it. */

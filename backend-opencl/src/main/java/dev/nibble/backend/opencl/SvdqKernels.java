@@ -63,10 +63,17 @@ final class SvdqKernels {
         private final DType smoothT, downT, wsT, upT;
         private final int bdt;
         private final ClFn quant, gemm;
-        private cl_mem qx, sx, t;
+        /** CPU devices (Tuning.cpuKernels): svdq_gemm_cpu over a packed layer, t through linear_cpu. */
+        private final boolean cpu;
+        private final ClFn layerPack, downPack, downGemm;
+        private final Node node;
+        private final int mc, downMc;
+        private PackCache.Entry layer, down;
+        private cl_mem qx, sx, t, asum;
 
         SvdqKernel(Node node, OpenClDevice d) {
             this.d = d;
+            this.node = node;
             this.op = (SvdqLinear) node.op();
             var xs = node.inputs().get(0).spec().shape();
             this.k = xs.last();
@@ -88,7 +95,31 @@ final class SvdqKernels {
             }
             this.ql = l;
             this.quant = q;
-            this.gemm = ClFn.of(d, SRC, defines(l), "svdq_gemm", node);
+            this.cpu = d.tuning().cpuKernels();
+            if (cpu) {
+                this.gemm = ClFn.of(d, SRC, defines(l), "svdq_gemm_cpu", node);
+                this.layerPack = ClFn.of(d, SRC, defines(l), "svdq_pack", node);
+                String dd = "-DWT=" + floatCode(downT);
+                this.downPack = ClFn.of(d, "linear.cl", dd, "linear_pack", node);
+                this.downGemm = ClFn.of(d, "linear.cl", dd, "linear_cpu", node);
+                long cu = d.info().computeUnits();
+                this.mc = MatmulKernels.CpuLinear.rowsPerItem(m, ceilDiv(n, CPU_NR), cu);
+                this.downMc = MatmulKernels.CpuLinear.rowsPerItem(m, ceilDiv(r, CPU_NR), cu);
+            } else {
+                this.gemm = ClFn.of(d, SRC, defines(l), "svdq_gemm", node);
+                this.layerPack = this.downPack = this.downGemm = null;
+                this.mc = this.downMc = 0;
+            }
+        }
+
+        /** svdq.cl's SC_NR: output channels a panel. */
+        static final int CPU_NR = 32;
+
+        /** Bytes of svdq_pack's layout: nibble codes, wscales and proj_up panels. */
+        private long layerBytes() {
+            long p = ceilDiv(n, CPU_NR);
+            long groups = kp / g;
+            return p * (kp / 2) * CPU_NR + p * groups * CPU_NR * 4 + p * r * CPU_NR * 4L;
         }
 
         /** The rank rounded up to a power of two (at least 8): layers of nearby ranks share a program. */
@@ -117,7 +148,7 @@ final class SvdqKernels {
             byte[] natural = new byte[q.length];
             for (int row = 0; row < m; row++) {
                 for (int kk = 0; kk < kp; kk++) {
-                    natural[row * kp + kk] = q[row * kp + position(kk)];
+                    natural[row * kp + kk] = q[row * kp + (cpu ? kk : position(kk))];
                 }
             }
             return new Quantized(natural, s, java.util.Arrays.copyOf(tt, m * r));
@@ -141,9 +172,14 @@ final class SvdqKernels {
                 qx = d.scratch(this, (long) m * kp, "SVDQ quantised activations");
                 sx = d.scratch(this, (long) m * (kp / g) * 4, "SVDQ activation scales");
                 t = d.scratch(this, (long) m * Math.max(1, r) * 4, "SVDQ down-projection");
+                asum = cpu ? d.scratch(this, (long) m * (kp / g) * 2, "SVDQ activation code sums") : d.dummy();
+            }
+            if (cpu) {
+                runCpu(ins, outs);
+                return;
             }
             ClCall q = quant.call().buf(ins.get(0), 4).buf(ins.get(3), bytes(smoothT)).buf(ins.get(4), bytes(downT))
-                    .mem(qx).mem(sx).mem(t).i(m).i(k).i(kp).i(r);
+                    .mem(qx).mem(sx).mem(t).mem(asum).i(m).i(k).i(kp).i(r);
             if (ql > 1) {
                 q.launch1((long) m * ql, ql);
             } else {
@@ -153,6 +189,27 @@ final class SvdqKernels {
                     .bufOrDummy(op.hasBias() ? ins.get(6) : null, 1).i(bdt).buf(outs.get(0), 4)
                     .i(m).i(n).i(kp).i(r).i(op.hasBias()).i(OpKernels.actCode(op.epilogue()))
                     .launch2(ceilDiv(n, BLOCK), ceilDiv(m, BLOCK), 8, 8);
+        }
+
+        private void runCpu(List<DeviceBuffer> ins, List<DeviceBuffer> outs) {
+            quant.call().buf(ins.get(0), 4).buf(ins.get(3), bytes(smoothT)).buf(ins.get(4), bytes(downT))
+                    .mem(qx).mem(sx).mem(t).mem(asum).i(m).i(k).i(kp).i(r).launch1(m, 8);
+            // t = x · proj_down: proj_down [K, R] is the transpose of a Linear weight [R, K]
+            down = MatmulKernels.CpuLinear.packed(d, node, downPack, ins.get(4), bytes(downT), r, k, 1, r,
+                    "packed SVDQ proj_down");
+            downGemm.call().buf(ins.get(0), 4).mem(down.data).bufOrDummy(null, 1).i(0).mem(t).l(0)
+                    .i(m).i(r).i(k).i(false).i(0).i(downMc)
+                    .launch2(ceilDiv(r, CPU_NR), ceilDiv(m, downMc), 1, 1);
+            int panels = ceilDiv(n, CPU_NR);
+            layer = d.packs().prepare(List.of(ins.get(1), ins.get(2), ins.get(5)),
+                    "svdq-panels n" + n + " kp" + kp + " g" + g + " r" + r + " " + wsT + "/" + upT, layerBytes(),
+                    "packed SVDQ layer", node);
+            layerPack.call().mem(layer.state).buf(ins.get(1), 1).buf(ins.get(2), bytes(wsT)).buf(ins.get(5), bytes(upT))
+                    .mem(layer.data).i(n).i(kp).i(r).launch1(panels, 1);
+            gemm.call().mem(qx).mem(sx).mem(asum).mem(t).mem(layer.data)
+                    .bufOrDummy(op.hasBias() ? ins.get(6) : null, 1).i(bdt).buf(outs.get(0), 4)
+                    .i(m).i(n).i(kp).i(r).i(op.hasBias()).i(OpKernels.actCode(op.epilogue())).i(mc)
+                    .launch2(panels, ceilDiv(m, mc), 1, 1);
         }
     }
 }

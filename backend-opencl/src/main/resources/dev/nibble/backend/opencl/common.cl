@@ -21,6 +21,13 @@
 #define NB_LD4_0(p, i) vload4(0, (p) + (i))
 #define NB_LD4_1(p, i) vload_half4(0, (p) + (i))
 #define NB_LD4_2(p, i) nb_bf16x4(vload4(0, (p) + (i)))
+#define NB_LD16_0(p, i) vload16(0, (p) + (i))
+#define NB_LD16_1(p, i) vload_half16(0, (p) + (i))
+#define NB_LD16_2(p, i) as_float16(convert_uint16(vload16(0, (p) + (i))) << (uint16) (16u))
+// the same types as raw bits (copies that never look at the value: packing)
+#define NB_BITS_0 uint
+#define NB_BITS_1 ushort
+#define NB_BITS_2 ushort
 
 inline float nb_bf16(ushort b) {
     return as_float(((uint) b) << 16);
@@ -93,6 +100,29 @@ inline float4 nb_act4(float4 x, int fn) {
         case 4: return x * nb_sigmoid4(x);
         case 5: return select((float4) (0.0f), x, (x > (float4) (0.0f)) | isnan(x));
         case 6: return nb_sigmoid4(x);
+        case 7: return tanh(x);
+        case 8: return exp(x);
+        default: return x;
+    }
+}
+
+inline float16 nb_sigmoid16(float16 x) {
+    float16 e = exp(-fabs(x));
+    float16 r = 1.0f / (1.0f + e);
+    return select(e * r, r, x >= (float16) (0.0f));
+}
+
+inline float16 nb_act16(float16 x, int fn) {
+    switch (fn) {
+        case 1: return 0.5f * x * erfc(-x * 0.70710678118654752f);
+        case 2: {
+            float16 u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+            return x * nb_sigmoid16(2.0f * u);
+        }
+        case 3: return x * nb_sigmoid16(1.702f * x);
+        case 4: return x * nb_sigmoid16(x);
+        case 5: return select((float16) (0.0f), x, (x > (float16) (0.0f)) | isnan(x));
+        case 6: return nb_sigmoid16(x);
         case 7: return tanh(x);
         case 8: return exp(x);
         default: return x;

@@ -28,4 +28,23 @@ class OpenClConformanceTest {
                 .onlyOps("Linear", "Attention", "LayerNorm", "RmsNorm", "GroupNorm", "Softmax", "SvdqLinear");
         return ConformanceTests.dynamicTests(kit);
     }
+
+    /**
+     * The generic register-blocked Linear and SVDQ kernels (for devices with neither real local memory
+     * nor a CPU device type; the CPU device at hand otherwise runs its own CPU kernels).
+     */
+    @TestFactory
+    Stream<DynamicNode> conformanceWithGenericRegisterBlockedKernels() {
+        ConformanceKit kit = ConformanceKit.forDevice(OpenClTestSupport.registerBlockedDevice()).requireAllSupported()
+                .onlyOps("Linear", "SvdqLinear");
+        return ConformanceTests.dynamicTests(kit);
+    }
+
+    /** The CPU kernels' portable path (no x86 builtins in the 4-bit GEMM). */
+    @TestFactory
+    Stream<DynamicNode> conformanceWithPortableCpuKernels() {
+        ConformanceKit kit = ConformanceKit.forDevice(OpenClTestSupport.portableCpuDevice()).requireAllSupported()
+                .onlyOps("SvdqLinear");
+        return ConformanceTests.dynamicTests(kit);
+    }
 }

@@ -21,13 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The fused SVDQ kernels against the reference SvdqLinear (DESIGN.md §3) on the SVDQ owner's cases
  * ({@link SvdqCases}): outputs within {@link SvdqCases#tolerance()}, and the activation quantisation
- * (codes and scales) bit-identical to {@link SvdqReference#quantize}, on both kernel variants.
+ * (codes and scales) bit-identical to {@link SvdqReference#quantize}, on every kernel variant: the
+ * device's own choice (the CPU-device kernels on PoCL), the local-memory kernels, the generic
+ * register-blocked kernels and the CPU kernels' portable (non-x86) path.
  */
 class OpenClSvdqTest {
     private static final long SEED = 20_240_611L;
 
     @TestFactory
-    Stream<DynamicTest> registerBlockedKernels() {
+    Stream<DynamicTest> deviceKernels() {
         return tests(false);
     }
 
@@ -36,10 +38,25 @@ class OpenClSvdqTest {
         return tests(true);
     }
 
+    /** The generic register-blocked kernels (neither local memory nor a CPU device): a few F32 layers. */
+    @TestFactory
+    Stream<DynamicTest> genericRegisterBlockedKernels() {
+        return tests(OpenClTestSupport.registerBlockedDevice(), true);
+    }
+
+    /** The CPU-device kernels' portable path (no x86 builtins): a few F32 layers. */
+    @TestFactory
+    Stream<DynamicTest> portableCpuKernels() {
+        return tests(OpenClTestSupport.portableCpuDevice(), true);
+    }
+
     private Stream<DynamicTest> tests(boolean local) {
-        OpenClDevice d = local ? OpenClTestSupport.localTilesDevice() : OpenClTestSupport.device();
+        return tests(local ? OpenClTestSupport.localTilesDevice() : OpenClTestSupport.device(), local);
+    }
+
+    private Stream<DynamicTest> tests(OpenClDevice d, boolean subset) {
         List<SvdqCases.Case> cases = SvdqCases.all(SEED);
-        if (local) { // the cooperative quantisation pass: a few F32 layers (each dtype mix is another build)
+        if (subset) { // a few F32 layers (each dtype mix is another build)
             cases = cases.stream().filter(c -> c.inputs().get(2).dtype() == DType.F32).limit(6).toList();
         }
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(d, c)));

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Assertions;
 final class OpenClTestSupport {
     private static final OpenClBackend BACKEND = new OpenClBackend();
     private static OpenClDevice localTiles;
+    private static OpenClDevice registerBlocked;
+    private static OpenClDevice portableCpu;
 
     private OpenClTestSupport() {
     }
@@ -35,5 +37,26 @@ final class OpenClTestSupport {
             localTiles = new OpenClDevice(d.info(), 99, Tuning.of(d.info(), true));
         }
         return localTiles;
+    }
+
+    /**
+     * A handle that uses the generic register-blocked kernels (devices with neither real local memory
+     * nor a CPU device type), so that they stay tested on a CPU-only machine.
+     */
+    static synchronized OpenClDevice registerBlockedDevice() {
+        OpenClDevice d = device();
+        if (registerBlocked == null) {
+            registerBlocked = new OpenClDevice(d.info(), 98, Tuning.of(d.info(), false, false));
+        }
+        return registerBlocked;
+    }
+
+    /** The CPU-device kernels without x86 builtins (their portable path, as on an ARM CPU). */
+    static synchronized OpenClDevice portableCpuDevice() {
+        OpenClDevice d = device();
+        if (portableCpu == null) {
+            portableCpu = new OpenClDevice(d.info(), 97, Tuning.of(d.info(), false, true).withX86(false));
+        }
+        return portableCpu;
     }
 }
