@@ -71,6 +71,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device;
 
+    @Option(names = "--lora", paramLabel = "FILE[:SCALE]",
+            description = "Apply a LoRA (safetensors: diffusers/PEFT, older diffusers or kohya keys) to the transformer / "
+                    + "U-Net at strength SCALE (default 1); repeatable. SVDQ int4 layers take it on their low-rank branch "
+                    + "(the 4-bit weights are untouched), 16/32-bit layers get W + SCALE*B*A.")
+    java.util.List<String> loras;
+
     @Option(names = "--out", paramLabel = "OUT.png", defaultValue = "out.png",
             description = "Where to write the PNG (atomically). Default: ${DEFAULT-VALUE}.")
     Path out;
@@ -98,7 +104,8 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationRequest req = GenerationRequest.builder(prompt).model(model).negativePrompt(negativePrompt)
                 .size(width, height).steps(steps).seed(seed).guidance(guidance).image(image).sketch(sketch)
                 .strength(strength).backend(device.backend).strict(device.strict).precision(device.precision)
-                .timing(device.timing).weightBudget(device.memoryBudgetBytes()).build();
+                .timing(device.timing).weightBudget(device.memoryBudgetBytes())
+                .loras(dev.nibble.app.generate.LoraSpec.parseAll(loras)).build();
         PrintStream err = System.err;
         GenerationResult r;
         // the process-wide service: a CLI run loads once anyway; tests and the web demo reuse its pipelines

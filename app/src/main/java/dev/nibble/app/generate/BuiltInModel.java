@@ -18,6 +18,13 @@ public final class BuiltInModel {
     /** What {@code --model} accepts for it (also the default when {@code --model} is omitted). */
     public static final String NAME = "nibble-shapes";
 
+    /**
+     * Its SVDQuant 4-bit version, shipped beside it ({@code models/nibble-shapes-svdq}): what
+     * {@code --precision svdq-int4} runs for the built-in model. Made by {@code nibble quantize} with the model's
+     * own calibration prompts (see that folder's README.md).
+     */
+    public static final String SVDQ_NAME = NAME + "-svdq";
+
     /** README "How to sample": 64 x 64 (diffusers' 512 default is wrong for this model). */
     public static final int SIZE = 64;
 
@@ -106,18 +113,27 @@ public final class BuiltInModel {
      * nibble.home), else the first {@code models/nibble-shapes} in the working directory or one of its parents.
      */
     public static Path folder() {
+        return shipped(NAME);
+    }
+
+    /** The shipped 4-bit folder, {@code models/nibble-shapes-svdq}, found like {@link #folder()}. */
+    public static Path quantizedFolder() {
+        return shipped(SVDQ_NAME);
+    }
+
+    private static Path shipped(String name) {
         String home = System.getProperty("nibble.home");
         if (home != null && !home.isBlank()) {
-            return Path.of(home).resolve("models").resolve(NAME).toAbsolutePath().normalize();
+            return Path.of(home).resolve("models").resolve(name).toAbsolutePath().normalize();
         }
         Path cwd = Path.of("").toAbsolutePath();
         for (Path d = cwd; d != null; d = d.getParent()) {
-            Path candidate = d.resolve("models").resolve(NAME);
+            Path candidate = d.resolve("models").resolve(name);
             if (Files.isRegularFile(candidate.resolve("model_index.json"))) {
                 return candidate.normalize();
             }
         }
-        return cwd.resolve("models").resolve(NAME).normalize();
+        return cwd.resolve("models").resolve(name).normalize();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.nibble.app.generate;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,11 +25,12 @@ import java.util.Objects;
  * @param precision      fp32, bf16 or svdq-int4
  * @param timing         per-node timing in the executor
  * @param weightBudgetBytes at most this many weight bytes resident on the device (0: all resident)
+ * @param loras          LoRAs applied to the denoiser ({@code --lora FILE[:SCALE]}), in order; empty: none
  */
 public record GenerationRequest(String model, String prompt, String negativePrompt, Integer width, Integer height,
                                 Integer steps, Long seed, Float guidance, Path image, Path sketch, Double strength,
                                 String backend, boolean strict, String precision, boolean timing,
-                                long weightBudgetBytes) {
+                                long weightBudgetBytes, List<LoraSpec> loras) {
     public GenerationRequest {
         if (weightBudgetBytes < 0) {
             throw new IllegalArgumentException("weight budget must be >= 0, got " + weightBudgetBytes);
@@ -36,6 +38,7 @@ public record GenerationRequest(String model, String prompt, String negativeProm
         Objects.requireNonNull(prompt, "prompt");
         backend = backend == null ? "auto" : backend;
         precision = precision == null ? "fp32" : precision;
+        loras = loras == null ? List.of() : List.copyOf(loras);
     }
 
     public static Builder builder(String prompt) {
@@ -60,6 +63,7 @@ public record GenerationRequest(String model, String prompt, String negativeProm
         b.precision = precision;
         b.timing = timing;
         b.weightBudgetBytes = weightBudgetBytes;
+        b.loras = loras;
         return b;
     }
 
@@ -85,6 +89,7 @@ public record GenerationRequest(String model, String prompt, String negativeProm
         private String precision = "fp32";
         private boolean timing;
         private long weightBudgetBytes;
+        private List<LoraSpec> loras = List.of();
 
         private Builder(String prompt) {
             this.prompt = prompt;
@@ -162,9 +167,15 @@ public record GenerationRequest(String model, String prompt, String negativeProm
             return this;
         }
 
+        /** LoRAs for the denoiser, applied in this order (null or empty: none). */
+        public Builder loras(List<LoraSpec> l) {
+            loras = l == null ? List.of() : l;
+            return this;
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(model, prompt, negativePrompt, width, height, steps, seed, guidance, image, sketch,
-                    strength, backend, strict, precision, timing, weightBudgetBytes);
+                    strength, backend, strict, precision, timing, weightBudgetBytes, loras);
         }
     }
 }

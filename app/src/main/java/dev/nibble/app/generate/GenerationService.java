@@ -18,6 +18,7 @@ import dev.nibble.models.sdxl.SdxlRequest;
 import dev.nibble.models.sdxl.SdxlResult;
 import dev.nibble.models.sdxl.StableDiffusionXLPipeline;
 import dev.nibble.models.sdxl.UNet2DConditionModel;
+import dev.nibble.models.common.nn.Weights;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +48,7 @@ public final class GenerationService implements AutoCloseable {
     /** Sketch-to-image's default strength: enough noise to redraw, little enough to keep the layout. */
     public static final double DEFAULT_SKETCH_STRENGTH = 0.8;
 
-    private record PipelineKey(Path folder, String device, String precision) {}
+    private record PipelineKey(Path folder, String device, String precision, List<String> loras) {}
 
     private record ExecutorKey(String backend, boolean strict, boolean timing, long weightBudgetBytes) {}
 
@@ -84,10 +85,10 @@ public final class GenerationService implements AutoCloseable {
     public GenerationResult generate(GenerationRequest req, ProgressListener progress) {
         long t0 = System.nanoTime();
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
-        ModelInfo info = ModelInfo.resolve(req.model());
+        // the built-in model at svdq-int4 is its shipped 4-bit folder (models/nibble-shapes-svdq)
+        ModelInfo info = ModelInfo.resolve(req.model(), req.precision());
         List<String> warnings = new ArrayList<>();
         Plan plan = plan(req, info, warnings);
-        warnings.forEach(listener::onWarning);
 
         long s = System.nanoTime();
         ChwImage input = null;
@@ -101,7 +102,9 @@ public final class GenerationService implements AutoCloseable {
         s = System.nanoTime();
         SelectedExecutor sel = executor(req.backend(), req.strict(), req.timing(), req.weightBudgetBytes());
         Executor ex = sel.executor();
-        Loaded loaded = loaded(info, ex.device(), plan.precision);
+        Loaded loaded = loaded(info, ex.device(), plan.precision, req.loras());
+        warnings.addAll(loaded.warnings());
+        warnings.forEach(listener::onWarning);
         boolean freshPipeline = loaded.freshlyLoaded();
         long loadNanos = sel.fresh() || freshPipeline ? System.nanoTime() - s : 0;
         Run run;
@@ -194,6 +197,7 @@ public final class GenerationService implements AutoCloseable {
                 warnings.add(w);
             }
         }
+        req.loras().forEach(LoraSpec::check);
         long seed = req.seed() != null ? req.seed() : ThreadLocalRandom.current().nextLong(0, 1L << 32);
         return new Plan(req.prompt(), negative, width, height, steps, seed, guidance, strength, precision,
                 info.maxSequenceLength());
@@ -231,18 +235,20 @@ public final class GenerationService implements AutoCloseable {
         return sel;
     }
 
-    /** The pipeline for (folder, device, precision), loaded on first use. */
-    private synchronized Loaded loaded(ModelInfo info, Device device, String precision) {
+    /** The pipeline for (folder, device, precision, LoRAs), loaded on first use. */
+    private synchronized Loaded loaded(ModelInfo info, Device device, String precision, List<LoraSpec> loras) {
         if (closed) {
             throw new IllegalStateException("the generation service is closed");
         }
-        PipelineKey key = new PipelineKey(info.folder(), device.name(), precision);
+        PipelineKey key = new PipelineKey(info.folder(), device.name(), precision,
+                loras.stream().map(LoraSpec::cacheKey).toList());
         Loaded l = pipelines.get(key);
         if (l != null) {
             l.markCached();
             return l;
         }
-        l = info.family() == ModelInfo.Family.FLUX ? FluxLoaded.load(info, precision) : SdxlLoaded.load(info, precision);
+        l = info.family() == ModelInfo.Family.FLUX ? FluxLoaded.load(info, precision, loras)
+                : SdxlLoaded.load(info, precision, loras);
         pipelines.put(key, l);
         return l;
     }
@@ -284,6 +290,12 @@ public final class GenerationService implements AutoCloseable {
         private boolean fresh = true;
         private final long denoiserWeightBytes;
         private final long otherWeightBytes;
+        private final List<String> warnings = new ArrayList<>();
+
+        /** Warnings from loading (LoRA keys skipped), repeated with every request on this pipeline. */
+        List<String> warnings() {
+            return warnings;
+        }
 
         Loaded(long denoiserWeightBytes, long otherWeightBytes) {
             this.denoiserWeightBytes = denoiserWeightBytes;
@@ -314,30 +326,49 @@ public final class GenerationService implements AutoCloseable {
         abstract void close();
     }
 
+    /**
+     * The denoiser's weights as a request wants them: LoRAs applied ({@link LoraWeights}), then bf16
+     * ({@link Bf16Weights}); the stored weights themselves when neither.
+     */
+    private static Weights denoiserWeights(Weights stored, String component, String precision, List<LoraSpec> loras,
+                                           List<String> warnings) {
+        Weights w = stored;
+        if (!loras.isEmpty()) {
+            w = LoraWeights.apply(w, component, loras, warnings);
+        }
+        if (precision.equals("bf16")) {
+            w = new Bf16Weights(w);
+        }
+        return w;
+    }
+
     private static final class FluxLoaded extends Loaded {
         private final FluxPipeline base;
         private final FluxPipeline pipeline;
-        private final FluxTransformer2DModel bf16Transformer;
+        private final FluxTransformer2DModel ownTransformer;
 
-        private FluxLoaded(FluxPipeline base, FluxPipeline pipeline, FluxTransformer2DModel bf16Transformer,
+        private FluxLoaded(FluxPipeline base, FluxPipeline pipeline, FluxTransformer2DModel ownTransformer,
                            long other) {
             super(pipeline.transformer().weightBytes(), other);
             this.base = base;
             this.pipeline = pipeline;
-            this.bf16Transformer = bf16Transformer;
+            this.ownTransformer = ownTransformer;
         }
 
-        static FluxLoaded load(ModelInfo info, String precision) {
+        static FluxLoaded load(ModelInfo info, String precision, List<LoraSpec> loras) {
             FluxPipeline base = FluxPipeline.load(info.folder());
             try {
                 long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
-                if (!precision.equals("bf16")) {
+                List<String> warnings = new ArrayList<>();
+                Weights w = denoiserWeights(base.transformer().weights(), "transformer", precision, loras, warnings);
+                if (w == base.transformer().weights()) {
                     return new FluxLoaded(base, base, null, other);
                 }
-                FluxTransformer2DModel t = FluxTransformer2DModel.of(base.transformer().config(),
-                        new Bf16Weights(base.transformer().weights()));
+                FluxTransformer2DModel t = FluxTransformer2DModel.of(base.transformer().config(), w);
                 FluxPipeline p = new FluxPipeline(base.textEncoder(), t, base.schedulerConfig(), base.vae());
-                return new FluxLoaded(base, p, t, other); // weightBytes() converts every linear weight now
+                FluxLoaded l = new FluxLoaded(base, p, t, other); // weightBytes() converts every linear weight now
+                l.warnings().addAll(warnings);
+                return l;
             } catch (RuntimeException e) {
                 base.close();
                 throw e;
@@ -362,8 +393,8 @@ public final class GenerationService implements AutoCloseable {
 
         @Override
         void close() {
-            if (bf16Transformer != null) {
-                bf16Transformer.close(); // its compiled graphs; the weights belong to base
+            if (ownTransformer != null) {
+                ownTransformer.close(); // its compiled graphs; the weights belong to base
             }
             base.close();
         }
@@ -372,28 +403,31 @@ public final class GenerationService implements AutoCloseable {
     private static final class SdxlLoaded extends Loaded {
         private final StableDiffusionXLPipeline base;
         private final StableDiffusionXLPipeline pipeline;
-        private final UNet2DConditionModel bf16Unet;
+        private final UNet2DConditionModel ownUnet;
 
         private SdxlLoaded(StableDiffusionXLPipeline base, StableDiffusionXLPipeline pipeline,
-                           UNet2DConditionModel bf16Unet, long other) {
+                           UNet2DConditionModel ownUnet, long other) {
             super(pipeline.unet().weightBytes(), other);
             this.base = base;
             this.pipeline = pipeline;
-            this.bf16Unet = bf16Unet;
+            this.ownUnet = ownUnet;
         }
 
-        static SdxlLoaded load(ModelInfo info, String precision) {
+        static SdxlLoaded load(ModelInfo info, String precision, List<LoraSpec> loras) {
             StableDiffusionXLPipeline base = StableDiffusionXLPipeline.load(info.folder());
             try {
                 long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
-                if (!precision.equals("bf16")) {
+                List<String> warnings = new ArrayList<>();
+                Weights w = denoiserWeights(base.unet().weights(), "unet", precision, loras, warnings);
+                if (w == base.unet().weights()) {
                     return new SdxlLoaded(base, base, null, other);
                 }
-                UNet2DConditionModel u = UNet2DConditionModel.of(base.unet().config(),
-                        new Bf16Weights(base.unet().weights()));
+                UNet2DConditionModel u = UNet2DConditionModel.of(base.unet().config(), w);
                 StableDiffusionXLPipeline p = new StableDiffusionXLPipeline(base.textEncoders(), u, base.vae(),
                         base.schedulerConfig(), base.forceZerosForEmptyPrompt());
-                return new SdxlLoaded(base, p, u, other);
+                SdxlLoaded l = new SdxlLoaded(base, p, u, other);
+                l.warnings().addAll(warnings);
+                return l;
             } catch (RuntimeException e) {
                 base.close();
                 throw e;
@@ -418,8 +452,8 @@ public final class GenerationService implements AutoCloseable {
 
         @Override
         void close() {
-            if (bf16Unet != null) {
-                bf16Unet.close();
+            if (ownUnet != null) {
+                ownUnet.close();
             }
             base.close();
         }

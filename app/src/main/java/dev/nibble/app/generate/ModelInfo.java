@@ -53,9 +53,34 @@ public record ModelInfo(String name, Path folder, boolean builtIn, String pipeli
      * folder holding model_index.json. Unknown folders and pipelines are {@link BadInputException}s.
      */
     public static ModelInfo resolve(String model) {
-        boolean builtIn = model == null || model.isBlank() || model.equals(BuiltInModel.NAME);
+        return resolve(model, false);
+    }
+
+    /**
+     * As {@link #resolve(String)}, for a precision: {@code svdq-int4} with the built-in model resolves its shipped
+     * 4-bit version ({@link BuiltInModel#quantizedFolder()}); it keeps the built-in name and defaults.
+     */
+    public static ModelInfo resolve(String model, String precision) {
+        boolean int4 = precision != null && precision.trim().equalsIgnoreCase("svdq-int4");
+        return resolve(model, int4);
+    }
+
+    /** Whether {@code --model} names the built-in model (null, blank or its name). */
+    public static boolean isBuiltIn(String model) {
+        return model == null || model.isBlank() || model.equals(BuiltInModel.NAME);
+    }
+
+    private static ModelInfo resolve(String model, boolean builtInInt4) {
+        boolean builtIn = isBuiltIn(model);
         Path folder;
-        if (builtIn) {
+        if (builtIn && builtInInt4) {
+            folder = BuiltInModel.quantizedFolder();
+            if (!Files.isRegularFile(folder.resolve(ModelIndex.FILE_NAME))) {
+                throw new BadInputException("the built-in model's 4-bit version is missing: no "
+                        + folder.resolve(ModelIndex.FILE_NAME) + " (make it with `nibble quantize --model "
+                        + BuiltInModel.NAME + " --out " + folder + "`, or set -Dnibble.home to the Nibble folder)");
+            }
+        } else if (builtIn) {
             folder = BuiltInModel.folder();
             if (!Files.isRegularFile(folder.resolve(ModelIndex.FILE_NAME))) {
                 throw new BadInputException("the built-in model " + BuiltInModel.NAME + " is missing: no "
