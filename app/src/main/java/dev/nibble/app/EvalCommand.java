@@ -1,0 +1,154 @@
+package dev.nibble.app;
+
+import dev.nibble.bench.compare.EvalReport;
+import dev.nibble.bench.compare.EvalSession;
+import dev.nibble.bench.compare.Progress;
+import dev.nibble.bench.compare.ProgressBar;
+import dev.nibble.bench.metrics.Lpips;
+import dev.nibble.bench.metrics.PerceptualDistance;
+import dev.nibble.engine.exec.ExecutionOptions;
+import dev.nibble.engine.exec.Executor;
+import dev.nibble.engine.io.ModelIndex;
+import dev.nibble.engine.spi.Backends;
+import dev.nibble.engine.spi.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nibble eval}: the SVDQuant paper's quality table for one model pair. Generates the same prompts
+ * with the same seeds with the 16/32-bit model and the 4-bit model (FLUX pipeline), stores the images
+ * under --out (reused by a later run with the same settings, so an interrupted evaluation resumes),
+ * then prints PSNR/SSIM (and LPIPS with --lpips-weights) of the 4-bit images against the reference
+ * ones, with latency and memory of both and the number of images.
+ */
+@Command(name = "eval", sortOptions = false,
+        description = {"Quality of a quantised model against its 16/32-bit original: same prompts and seeds, "
+                + "PSNR/SSIM (LPIPS with --lpips-weights), latency and memory, the paper's table.",
+                "Resumable: images already in --out with the same settings are reused."})
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The reference (16/32-bit) model folder.")
+    Path model;
+
+    @Option(names = "--quantized", required = true, paramLabel = "DIR", description = "The svdq-int4 model folder (from `nibble quantize`).")
+    Path quantized;
+
+    @Option(names = "--prompts", required = true, paramLabel = "FILE", description = "Prompts, one per line (blank lines and # comments skipped).")
+    Path prompts;
+
+    @Option(names = "--n", paramLabel = "N", description = "Use the first N prompts (default: all).")
+    Integer n;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "nibble-eval",
+            description = "Where images, eval.md, eval.json and per-image.csv go (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "Backend to generate on (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--strict", description = "Fail instead of running unsupported nodes on the CPU.")
+    boolean strict;
+
+    @Option(names = "--size", paramLabel = "PX", description = "Image size (default: 64 for tiny models such as the built-in one, else 1024).")
+    Integer size;
+
+    @Option(names = "--steps", description = "Denoising steps (default: 20 for tiny models, else 28).")
+    Integer steps;
+
+    @Option(names = "--max-sequence-length", paramLabel = "N", description = "T5 padding length (default: 32 for tiny models, else 512).")
+    Integer maxSequenceLength;
+
+    @Option(names = "--guidance", description = "Guidance scale for guidance-distilled models (default: 3.5).")
+    Float guidance;
+
+    @Option(names = "--seed", description = "Seed of the first prompt; prompt i uses seed + i (default: 1000).")
+    Long seed;
+
+    @Option(names = "--lpips-weights", paramLabel = "FILE",
+            description = "LPIPS (AlexNet) weights as safetensors; see Lpips for how to convert the public PyTorch ones.")
+    Path lpipsWeights;
+
+    @Option(names = "--inception-weights", paramLabel = "FILE",
+            description = "Inception-v3 weights for FID (accepted, but FID feature extraction is not implemented yet).")
+    Path inceptionWeights;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout instead of the table.")
+    boolean json;
+
+    @Option(names = "--no-progress", description = "No progress bar on stderr.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        for (Path dir : List.of(model, quantized)) {
+            if (!Files.isRegularFile(dir.resolve(ModelIndex.FILE_NAME))) {
+                throw new BadInputException("not a diffusers pipeline folder (no model_index.json): " + dir);
+            }
+            String cls = ModelIndex.read(dir).className();
+            if (!cls.startsWith("Flux")) {
+                throw new BadInputException("eval supports FLUX pipeline folders only; " + dir + " is a " + cls
+                        + " (the SDXL pipeline is not available yet)");
+            }
+        }
+        if (!Files.isRegularFile(prompts)) {
+            throw new BadInputException("--prompts: no such file: " + prompts);
+        }
+        if (n != null && n < 1) {
+            throw new BadInputException("--n must be >= 1, got " + n);
+        }
+        if (lpipsWeights != null && !Files.isRegularFile(lpipsWeights)) {
+            throw new BadInputException("--lpips-weights: no such file: " + lpipsWeights);
+        }
+        if (inceptionWeights != null && !Files.isRegularFile(inceptionWeights)) {
+            throw new BadInputException("--inception-weights: no such file: " + inceptionWeights);
+        }
+        List<String> ps;
+        EvalSession.Settings settings;
+        try {
+            ps = EvalSession.readPrompts(prompts, n);
+            settings = EvalSession.defaults(model, size, steps, maxSequenceLength, guidance, seed);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+
+        Backends backends = Backends.discover();
+        Device d = backends.selectDevice(backend);
+        Device cpu = backends.cpu();
+        Executor ex = new Executor(d, strict || d == cpu ? null : cpu, ExecutionOptions.DEFAULT.withStrict(strict));
+
+        Progress progress = noProgress ? Progress.NONE : ProgressBar.stderr("eval");
+        progress.total(3L * ps.size());
+        EvalReport report;
+        PerceptualDistance lpips = null;
+        try {
+            EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, model, out, ps, settings, ex, progress);
+            EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, quantized, out, ps, settings, ex, progress);
+            String lpipsMissing = "no --lpips-weights given";
+            if (lpipsWeights != null) {
+                lpips = Lpips.load(lpipsWeights, ex);
+            }
+            report = EvalReport.compute(ref, q, settings, lpips, lpipsMissing, progress);
+        } finally {
+            if (lpips != null) {
+                lpips.close();
+            }
+            progress.done();
+        }
+        if (inceptionWeights != null) {
+            System.err.println("nibble eval: --inception-weights given, but Inception-v3 feature extraction is not "
+                    + "implemented yet: FID is not computed");
+        }
+        report.write(out);
+        if (json) {
+            JsonOutput.print(report.json());
+        } else {
+            System.out.print(report.markdown());
+            System.out.flush();
+        }
+        return NibbleCli.EXIT_OK;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.nibble.bench.compare;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nibble.bench.metrics.NotSupported;
+import dev.nibble.bench.metrics.PerceptualDistance;
+import dev.nibble.bench.metrics.Psnr;
+import dev.nibble.bench.metrics.Ssim;
+import dev.nibble.bench.metrics.Summary;
+import dev.nibble.models.common.image.ChwImage;
+import dev.nibble.models.common.image.ImageIo;
+import dev.nibble.models.common.image.PixelRange;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The SVDQuant paper's comparison for one model pair: the quantised model's images against the
+ * reference model's images of the same prompts and seeds (PSNR and SSIM always; LPIPS when a perceptual
+ * network is given), with latency and memory of both, as a Markdown table and one JSON object.
+ * Metrics are computed on the stored 8-bit PNGs in [0, 1] (data range 1).
+ */
+public final class EvalReport {
+    /** Per-image similarity of the quantised image to the reference one. */
+    public record ImageScore(int index, String prompt, long seed, double psnr, double ssim, Double lpips) {
+    }
+
+    private final EvalSession.ModelRun reference;
+    private final EvalSession.ModelRun quantized;
+    private final List<ImageScore> scores;
+    private final Map<String, Summary> summaries;
+    private final EvalSession.Settings settings;
+
+    private EvalReport(EvalSession.ModelRun reference, EvalSession.ModelRun quantized, List<ImageScore> scores,
+                       Map<String, Summary> summaries, EvalSession.Settings settings) {
+        this.reference = reference;
+        this.quantized = quantized;
+        this.scores = List.copyOf(scores);
+        this.summaries = summaries;
+        this.settings = settings;
+    }
+
+    /**
+     * Scores every image pair.
+     *
+     * @param lpips          a perceptual distance, or null when not available
+     * @param lpipsMissing   why LPIPS is not computed when {@code lpips} is null
+     */
+    public static EvalReport compute(EvalSession.ModelRun reference, EvalSession.ModelRun quantized,
+                                     EvalSession.Settings settings, PerceptualDistance lpips, String lpipsMissing,
+                                     Progress progress) {
+        int n = Math.min(reference.images().size(), quantized.images().size());
+        List<ImageScore> scores = new ArrayList<>(n);
+        double[] psnr = new double[n];
+        double[] ssim = new double[n];
+        double[] lp = new double[n];
+        for (int i = 0; i < n; i++) {
+            EvalSession.Generated r = reference.images().get(i);
+            EvalSession.Generated q = quantized.images().get(i);
+            ChwImage a = unit(ImageIo.readRgb(r.png()));
+            ChwImage b = unit(ImageIo.readRgb(q.png()));
+            psnr[i] = Psnr.of(a, b, PixelRange.UNIT);
+            ssim[i] = Ssim.of(a, b, PixelRange.UNIT);
+            Double l = null;
+            if (lpips != null) {
+                l = lpips.distance(a, b, PixelRange.UNIT);
+                lp[i] = l;
+            }
+            scores.add(new ImageScore(i, r.prompt(), r.seed(), psnr[i], ssim[i], l));
+            progress.advance(1, "metrics " + (i + 1) + "/" + n);
+        }
+        Map<String, Summary> sums = new LinkedHashMap<>();
+        sums.put("PSNR", Summary.of("PSNR", psnr));
+        sums.put("SSIM", Summary.of("SSIM", ssim));
+        sums.put("LPIPS", lpips != null ? Summary.of(lpips.name(), lp) : Summary.notComputed("LPIPS", lpipsMissing));
+        return new EvalReport(reference, quantized, scores, sums, settings);
+    }
+
+    /** ImageIo reads [−1, 1]; the metrics here use [0, 1]. */
+    private static ChwImage unit(ChwImage signed) {
+        float[] d = signed.data();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = d[i] / 2f + 0.5f;
+        }
+        return new ChwImage(signed.channels(), signed.height(), signed.width(), out);
+    }
+
+    public List<ImageScore> scores() {
+        return scores;
+    }
+
+    public Summary summary(String metric) {
+        return summaries.get(metric);
+    }
+
+    /** The paper-style table, with the metrics that could not be computed and why listed below it. */
+    public String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%d images, %dx%d, %d steps, seeds %d..%d, compared with the reference model's images.%n%n",
+                scores.size(), settings.size(), settings.size(), settings.steps(), settings.baseSeed(),
+                settings.baseSeed() + Math.max(0, scores.size() - 1)));
+        sb.append("| model | precision | images | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ | FID ↓ | ImageReward ↑ | latency s/image (median) "
+                + "| transformer weights | act. arena | device memory | host peak RSS |\n");
+        sb.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (EvalSession.ModelRun run : List.of(reference, quantized)) {
+            boolean ref = run == reference;
+            List<String> c = new ArrayList<>();
+            c.add(run.name() + (ref ? " (reference)" : ""));
+            c.add(run.precision().label());
+            c.add(Integer.toString(run.images().size()));
+            c.add(ref ? "—" : cell(summaries.get("PSNR"), "%.2f"));
+            c.add(ref ? "—" : cell(summaries.get("SSIM"), "%.4f"));
+            c.add(ref ? "—" : cell(summaries.get("LPIPS"), "%.4f"));
+            c.add("n/c [1]");
+            c.add("n/s [2]");
+            c.add(String.format(Locale.ROOT, "%.3f", run.medianLatencyMs() / 1000));
+            c.add(BenchReport.bytes(run.weightBytes()));
+            c.add(BenchReport.bytes(run.activationBytes()));
+            c.add(BenchReport.bytes(run.deviceBytes()));
+            c.add(BenchReport.bytes(run.hostPeakRssBytes()));
+            sb.append("| ").append(String.join(" | ", c)).append(" |\n");
+        }
+        sb.append('\n');
+        sb.append("[1] not computed: ").append(NotSupported.FID).append(".\n");
+        sb.append("[2] not supported: ").append(NotSupported.IMAGE_REWARD).append("; ").append(NotSupported.CLIP_SCORE)
+                .append(".\n");
+        Summary lp = summaries.get("LPIPS");
+        if (!lp.computed()) {
+            sb.append("LPIPS n/c: ").append(lp.reason()).append(".\n");
+        }
+        sb.append("PSNR/SSIM: mean ± sample std over the images (SSIM: Gaussian 11x11, σ=1.5, data range 1, per channel). "
+                + "Latency: the pipeline's total per image (text encoders, steps, VAE decode); the first image of a "
+                + "run also compiles the graphs, hence the median. host peak RSS is cumulative over the process.\n");
+        int reused = (reference.images().size() - reference.generated()) + (quantized.images().size() - quantized.generated());
+        if (reused > 0) {
+            sb.append(reused).append(" image(s) reused from an earlier run (their latency and memory are as recorded then).\n");
+        }
+        return sb.toString();
+    }
+
+    private static String cell(Summary s, String fmt) {
+        if (s == null || !s.computed()) {
+            return "n/c";
+        }
+        if (Double.isInfinite(s.mean())) {
+            return "∞";
+        }
+        String m = String.format(Locale.ROOT, fmt, s.mean());
+        return s.count() > 1 ? m + " ± " + String.format(Locale.ROOT, fmt, s.std()) : m;
+    }
+
+    /** One JSON object: settings, both models (latency in ms, memory in bytes), metric summaries, per-image scores. */
+    public ObjectNode json() {
+        ObjectNode root = BenchReport.MAPPER.createObjectNode();
+        ObjectNode st = root.putObject("settings");
+        st.put("size", settings.size());
+        st.put("steps", settings.steps());
+        st.put("max_sequence_length", settings.maxSequenceLength());
+        st.put("guidance", settings.guidance());
+        st.put("base_seed", settings.baseSeed());
+        root.put("images", scores.size());
+        ObjectNode models = root.putObject("models");
+        for (EvalSession.ModelRun run : List.of(reference, quantized)) {
+            ObjectNode m = models.putObject(run.role());
+            m.put("name", run.name());
+            m.put("dir", run.dir().toAbsolutePath().normalize().toString());
+            m.put("precision", run.precision().label());
+            m.put("device", run.device());
+            m.put("images", run.images().size());
+            m.put("generated_now", run.generated());
+            m.put("median_latency_ms", run.medianLatencyMs());
+            m.put("weight_bytes", run.weightBytes());
+            m.put("activation_bytes", run.activationBytes());
+            m.put("device_bytes", run.deviceBytes());
+            m.put("host_peak_rss_bytes", run.hostPeakRssBytes());
+        }
+        ObjectNode metrics = root.putObject("metrics");
+        for (var e : summaries.entrySet()) {
+            ObjectNode o = metrics.putObject(e.getKey());
+            Summary s = e.getValue();
+            o.put("computed", s.computed());
+            if (s.computed()) {
+                putNumber(o, "mean", s.mean());
+                putNumber(o, "std", s.std());
+                putNumber(o, "min", s.min());
+                putNumber(o, "max", s.max());
+                o.put("count", s.count());
+            } else {
+                o.put("reason", s.reason());
+            }
+        }
+        for (var e : NotSupported.all().entrySet()) {
+            ObjectNode o = metrics.putObject(e.getKey());
+            o.put("computed", false);
+            o.put("reason", e.getValue());
+        }
+        ArrayNode per = root.putArray("per_image");
+        for (ImageScore s : scores) {
+            ObjectNode o = per.addObject();
+            o.put("index", s.index());
+            o.put("prompt", s.prompt());
+            o.put("seed", s.seed());
+            putNumber(o, "psnr", s.psnr());
+            putNumber(o, "ssim", s.ssim());
+            if (s.lpips() != null) {
+                o.put("lpips", s.lpips());
+            }
+        }
+        return root;
+    }
+
+    /** JSON has no infinity: identical images (PSNR ∞) are written as the string "Infinity". */
+    private static void putNumber(ObjectNode o, String k, double v) {
+        if (Double.isFinite(v)) {
+            o.put(k, v);
+        } else if (Double.isNaN(v)) {
+            o.putNull(k);
+        } else {
+            o.put(k, v > 0 ? "Infinity" : "-Infinity");
+        }
+    }
+
+    /** Writes eval.md, eval.json and per-image.csv into {@code dir}. */
+    public List<Path> write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        Path md = dir.resolve("eval.md");
+        Files.writeString(md, markdown());
+        out.add(md);
+        Path js = dir.resolve("eval.json");
+        try {
+            Files.writeString(js, BenchReport.MAPPER.writeValueAsString(json()) + "\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.add(js);
+        StringBuilder csv = new StringBuilder("index,seed,prompt,psnr_db,ssim,lpips\n");
+        for (ImageScore s : scores) {
+            csv.append(s.index()).append(',').append(s.seed()).append(',').append(BenchReport.csvField(s.prompt()))
+                    .append(',').append(s.psnr()).append(',').append(s.ssim()).append(',')
+                    .append(s.lpips() == null ? "" : s.lpips().toString()).append('\n');
+        }
+        Path c = dir.resolve("per-image.csv");
+        Files.writeString(c, csv.toString());
+        out.add(c);
+        return out;
+    }
+}

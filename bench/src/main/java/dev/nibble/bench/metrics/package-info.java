@@ -1,0 +1,23 @@
+/**
+ * Image quality metrics for comparing a quantised model's outputs with its 16/32-bit original.
+ *
+ * <ul>
+ *   <li>{@link dev.nibble.bench.metrics.Psnr} — 10·log10(R²/MSE) with the data range R explicit (1 for [0, 1],
+ *       255 for 8-bit, 2 for [−1, 1]); identical images give +∞.</li>
+ *   <li>{@link dev.nibble.bench.metrics.Ssim} — Wang et al. 2004: 11×11 Gaussian window σ = 1.5, K1 = 0.01,
+ *       K2 = 0.03, valid region, mean per channel then over channels (equal to scikit-image with
+ *       {@code gaussian_weights=True, sigma=1.5, use_sample_covariance=False}).</li>
+ *   <li>{@link dev.nibble.bench.metrics.FrechetDistance} over {@link dev.nibble.bench.metrics.GaussianStats} —
+ *       the FID formula, the matrix square root's trace through the symmetric form
+ *       tr (Σ1^½ Σ2 Σ1^½)^½ with symmetric eigen-decompositions in double (EJML), eps·I regularisation
+ *       when the covariances are not usable as they are.</li>
+ *   <li>{@link dev.nibble.bench.metrics.Lpips} — LPIPS v0.1 (AlexNet) on the engine, with weights the user
+ *       converts from the {@code lpips} package (see that class for the one-line conversion).</li>
+ * </ul>
+ *
+ * <p>Not implemented ({@link dev.nibble.bench.metrics.NotSupported}): the Inception-v3 pool3 feature extractor
+ * that turns images into FID features (the distance itself is here: given features from elsewhere, fit
+ * {@code GaussianStats.of(features)} per set and call {@code FrechetDistance.compute}); ImageReward; CLIP score.
+ * Commands report these as "not computed" / "not supported", never as numbers.
+ */
+package dev.nibble.bench.metrics;

@@ -1,0 +1,111 @@
+package dev.nibble.bench.compare;
+
+import dev.nibble.engine.exec.ExecutionOptions;
+import dev.nibble.engine.exec.Executor;
+import dev.nibble.engine.spi.Backends;
+import dev.nibble.engine.spi.Device;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The model-level workloads and the eval flow on the built-in model (a few seconds on the CPU). */
+class ModelAndEvalTest {
+    static final Path BUILT_IN = Path.of("..", "models", "nibble-shapes");
+    static Device cpu;
+
+    @BeforeAll
+    static void setUp() {
+        assumeTrue(Files.isRegularFile(BUILT_IN.resolve("model_index.json")), "built-in model not found");
+        cpu = Backends.discover().cpu();
+    }
+
+    @Test
+    void stepAndGenerationOfTheBuiltInModelAreMeasured() {
+        WorkloadGroup g = ModelWorkloads.forModel(BUILT_IN, new ModelWorkloads.Settings(32, 1, 8),
+                List.of(WorkloadKind.STEP, WorkloadKind.GENERATION));
+        assertEquals(2, g.workloads().size());
+        assertEquals(Precision.FP32, g.workloads().get(0).precision());
+        List<BenchRow> rows = new BenchRunner(new BenchConfig(1, 0, 2, 0, 1, false),
+                List.of(new BenchRunner.Target("cpu", cpu)), cpu, Progress.NONE).run(List.of(g));
+        for (BenchRow r : rows) {
+            assertEquals(BenchRow.Status.OK, r.status(), r.reason());
+            assertEquals(2, r.time().count());
+            assertTrue(r.weightBytes() > 13_000_000, "transformer weights: " + r.weightBytes());
+            assertTrue(r.activationBytes() > 0);
+        }
+        assertEquals(WorkloadKind.STEP, rows.get(0).kind());
+        assertEquals(WorkloadKind.GENERATION, rows.get(1).kind());
+        assertTrue(rows.get(1).weightBytes() > rows.get(0).weightBytes(), "generation counts encoders and VAE too");
+    }
+
+    @Test
+    void quickOptionsCoverFp32AndInt4OpsAndTheBuiltInModel() {
+        BenchSession.Options o = BenchSession.Options.defaults(true, BUILT_IN);
+        List<WorkloadGroup> groups = BenchSession.groups(o);
+        assertTrue(groups.stream().flatMap(g -> g.workloads().stream()).anyMatch(w -> w.precision() == Precision.SVDQ_INT4));
+        assertTrue(groups.stream().flatMap(g -> g.workloads().stream()).anyMatch(w -> w.kind() == WorkloadKind.STEP));
+        assertTrue(groups.stream().flatMap(g -> g.workloads().stream()).anyMatch(w -> w.kind() == WorkloadKind.GENERATION));
+        ModelWorkloads.Settings s = BenchSession.modelSettings(o, true);
+        assertEquals(64, s.size());
+        assertEquals(32, s.maxSequenceLength());
+        groups.forEach(WorkloadGroup::release);
+    }
+
+    @Test
+    void nonFluxFoldersAreRefusedWithAMessage(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("model_index.json"),
+                "{\"_class_name\": \"StableDiffusionXLPipeline\", \"_diffusers_version\": \"0.31.0\"}");
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> ModelWorkloads.forModel(dir, new ModelWorkloads.Settings(64, 1, 8), List.of(WorkloadKind.STEP)));
+        assertTrue(e.getMessage().contains("StableDiffusionXLPipeline"), e.getMessage());
+    }
+
+    @Test
+    void evalOfAModelAgainstItselfIsIdenticalAndResumes(@TempDir Path out) throws Exception {
+        Path prompts = out.resolve("prompts.txt");
+        Files.writeString(prompts, "# test prompts\n0\tseed 1000\ta large red circle on a blue background\n\n"
+                + "a small green square\nunused third prompt\n");
+        List<String> ps = EvalSession.readPrompts(prompts, 2);
+        assertEquals(List.of("a large red circle on a blue background", "a small green square"), ps);
+        EvalSession.Settings s = new EvalSession.Settings(32, 2, 8, 3.5f, 1000);
+        Executor ex = new Executor(cpu, null, ExecutionOptions.DEFAULT);
+        EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, BUILT_IN, out, ps, s, ex, Progress.NONE);
+        EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, BUILT_IN, out, ps, s, ex, Progress.NONE);
+        assertEquals(2, ref.generated());
+        assertTrue(Files.isRegularFile(out.resolve("reference").resolve("0001.png")));
+        EvalReport report = EvalReport.compute(ref, q, s, null, "no weights", Progress.NONE);
+        assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
+        assertEquals(1.0, report.summary("SSIM").mean(), 1e-12);
+        assertTrue(!report.summary("LPIPS").computed());
+        String md = report.markdown();
+        assertTrue(md.contains("| ∞ |"), md);
+        assertTrue(md.contains("ImageReward"), md);
+
+        // a second run reuses both images; a changed setting regenerates
+        EvalSession.ModelRun again = EvalSession.generate(EvalSession.REFERENCE, BUILT_IN, out, ps, s, ex, Progress.NONE);
+        assertEquals(0, again.generated());
+        assertEquals(ref.images().get(1).latencyMs(), again.images().get(1).latencyMs(), 1e-9);
+        EvalSession.Settings other = new EvalSession.Settings(32, 1, 8, 3.5f, 1000);
+        assertEquals(2, EvalSession.generate(EvalSession.REFERENCE, BUILT_IN, out, ps, other, ex, Progress.NONE).generated());
+        report.write(out);
+        assertTrue(Files.readString(out.resolve("eval.json")).contains("\"Infinity\""));
+    }
+
+    @Test
+    void precisionsParse() {
+        assertEquals(Precision.SVDQ_INT4, Precision.parse("svdq-int4"));
+        assertEquals(Precision.SVDQ_INT4, Precision.parse("INT4"));
+        assertEquals(EnumSet.of(Precision.FP32), EnumSet.of(Precision.parse("fp32")));
+        assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp8"));
+    }
+}
