@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "nibble", mixinStandardHelpOptions = true, version = "nibble 0.1.0",
         description = "SVDQuant 4-bit diffusion engine with pluggable hardware backends.",
         subcommands = {BackendsCommand.class, GenerateCommand.class, TckCommand.class, dev.nibble.app.parity.ParityCommand.class,
+                dev.nibble.app.serve.ServeCommand.class,
+                QuantizeCommand.class, QuantReportCommand.class, BenchCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class NibbleCli {
     public static final int EXIT_OK = 0;
