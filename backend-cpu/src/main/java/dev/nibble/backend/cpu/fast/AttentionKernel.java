@@ -347,6 +347,6 @@ final class AttentionKernel implements Kernel, ScratchUser {
             e.intoArray(a, from + j, mk);
             acc = acc.add(e, mk);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VMath.sumLanes(acc);
     }
 }

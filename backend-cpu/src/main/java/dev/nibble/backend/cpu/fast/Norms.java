@@ -34,7 +34,7 @@ final class Norms {
         for (; j < n; j += L) {
             acc = acc.add(Elementwise.load(x, off + j, off + n));
         }
-        return acc.add(acc2).reduceLanes(VectorOperators.ADD);
+        return VMath.sumLanes(acc.add(acc2));
     }
 
     /** Σ (x − mean)². */
@@ -54,7 +54,7 @@ final class Norms {
             a = a.sub(m).blend(0f, S.indexInRange(off + j, e).not());
             acc = a.fma(a, acc);
         }
-        return acc.add(acc2).reduceLanes(VectorOperators.ADD);
+        return VMath.sumLanes(acc.add(acc2));
     }
 
     private static float squares(MemorySegment x, long off, long n) {
@@ -70,7 +70,7 @@ final class Norms {
             FloatVector a = Elementwise.load(x, off + j, off + n);
             acc = a.fma(a, acc);
         }
-        return acc.add(acc2).reduceLanes(VectorOperators.ADD);
+        return VMath.sumLanes(acc.add(acc2));
     }
 
     private static float[] floats(dev.nibble.engine.graph.Node node, int input, boolean present) {
@@ -239,7 +239,7 @@ final class Norms {
                         Elementwise.store(e, y, j, end);
                         acc = acc.add(e);
                     }
-                    FloatVector inv = FloatVector.broadcast(S, 1f / acc.reduceLanes(VectorOperators.ADD));
+                    FloatVector inv = FloatVector.broadcast(S, 1f / VMath.sumLanes(acc));
                     for (long j = off; j < end; j += L) {
                         Elementwise.store(Elementwise.load(y, j, end).mul(inv), y, j, end);
                     }

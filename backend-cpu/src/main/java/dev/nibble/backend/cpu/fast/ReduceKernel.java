@@ -56,7 +56,7 @@ final class ReduceKernel {
                             FloatVector v = FloatVector.fromMemorySegment(S, x, (off + j) * 4, Bufs.LE, m).blend(identity, m.not());
                             acc = acc.lanewise(vop, v);
                         }
-                        float res = acc.reduceLanes(vop);
+                        float res = vop == VectorOperators.ADD ? VMath.sumLanes(acc) : acc.reduceLanes(vop);
                         y.setAtIndex(Bufs.F32, r, mean ? res / n : res);
                     }
                 });

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * value over the whole float range (NaN in, NaN out), plus the scalar twins used on tails so a
  * tensor's elements never depend on where a vector boundary falls.
  */
-final class VMath {
+public final class VMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     static final int L = S.length();
 
@@ -24,6 +24,19 @@ final class VMath {
     private static final float EXP_LO = -104.5f;
     private static final float INV_SQRT2 = 0.70710678118654752f;
     private static final float SQRT_2_OVER_PI = 0.79788456080286536f;
+
+    /**
+     * Sum of the lanes in lane order. FloatVector.reduceLanes(ADD) leaves the order unspecified, and
+     * the interpreter and C2 do use different orders, so a kernel's result would change in the last
+     * bits as the JIT warms up; a fixed order keeps runs bit-reproducible.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
 
     private VMath() {
     }
@@ -147,7 +160,7 @@ final class VMath {
     }
 
     /** In place over {@code a[from, to)}. */
-    static void apply(UnaryFn fn, float[] a, int from, int to) {
+    public static void apply(UnaryFn fn, float[] a, int from, int to) {
         if (fn == UnaryFn.IDENTITY) {
             return;
         }

@@ -551,9 +551,7 @@ public final class SvdqFast {
             java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * The epilogue in place on {@code a[off, off+len)} (len a multiple of LF), in float precision. The
-     * switch is outside the loops so every loop body is straight vector code. GELU's erf comes from the
-     * classic Chebyshev-fitted erfc = t·exp(-z² + P(t)), t = 1/(1 + |z|/2), fractional error < 1.2e-7.
+     * The epilogue in place on {@code a[off, off+len)} (len a multiple of LF), in float precision.
      */
     static void activate(UnaryFn fn, float[] a, int off, int len) {
         int end = off + len;
@@ -565,63 +563,10 @@ public final class SvdqFast {
                     FloatVector.fromArray(F, a, i).max(0f).intoArray(a, i);
                 }
             }
-            case SIGMOID -> {
-                for (int i = off; i < end; i += LF) {
-                    FloatVector x = FloatVector.fromArray(F, a, i);
-                    FloatVector.broadcast(F, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(a, i);
-                }
-            }
-            case SILU -> {
-                for (int i = off; i < end; i += LF) {
-                    FloatVector x = FloatVector.fromArray(F, a, i);
-                    x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(a, i);
-                }
-            }
-            case QUICK_GELU -> {
-                for (int i = off; i < end; i += LF) {
-                    FloatVector x = FloatVector.fromArray(F, a, i);
-                    x.div(x.mul(-1.702f).lanewise(VectorOperators.EXP).add(1f)).intoArray(a, i);
-                }
-            }
-            case TANH -> {
-                for (int i = off; i < end; i += LF) {
-                    FloatVector.fromArray(F, a, i).lanewise(VectorOperators.TANH).intoArray(a, i);
-                }
-            }
-            case EXP -> {
-                for (int i = off; i < end; i += LF) {
-                    FloatVector.fromArray(F, a, i).lanewise(VectorOperators.EXP).intoArray(a, i);
-                }
-            }
-            case GELU_TANH -> {
-                float c = (float) Math.sqrt(2.0 / Math.PI);
-                for (int i = off; i < end; i += LF) {
-                    FloatVector x = FloatVector.fromArray(F, a, i);
-                    FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(c);
-                    inner.lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f).intoArray(a, i);
-                }
-            }
-            case GELU -> {
-                float c = (float) (-1.0 / Math.sqrt(2.0));
-                for (int i = off; i < end; i += LF) {
-                    FloatVector x = FloatVector.fromArray(F, a, i);
-                    FloatVector z = x.mul(c); // GELU = x/2 · erfc(-x/√2)
-                    FloatVector az = z.abs();
-                    FloatVector t = FloatVector.broadcast(F, 1f).div(az.mul(0.5f).add(1f));
-                    FloatVector poly = t.mul(0.17087277f).add(-0.82215223f);
-                    poly = poly.mul(t).add(1.48851587f);
-                    poly = poly.mul(t).add(-1.13520398f);
-                    poly = poly.mul(t).add(0.27886807f);
-                    poly = poly.mul(t).add(-0.18628806f);
-                    poly = poly.mul(t).add(0.09678418f);
-                    poly = poly.mul(t).add(0.37409196f);
-                    poly = poly.mul(t).add(1.00002368f);
-                    poly = poly.mul(t).add(-1.26551223f);
-                    FloatVector e = t.mul(az.mul(az).neg().add(poly).lanewise(VectorOperators.EXP));
-                    e = e.blend(FloatVector.broadcast(F, 2f).sub(e), z.lt(0f));
-                    x.mul(e).mul(0.5f).intoArray(a, i);
-                }
-            }
+            // The transcendental ones share the fast kernels' own vector math: VectorOperators.EXP/TANH
+            // are SVML under C2 but Java's Math in the interpreter, so results would change in the
+            // last bits while the JIT warms up; these polynomials give the same bits either way.
+            default -> dev.nibble.backend.cpu.fast.VMath.apply(fn, a, off, end);
         }
     }
 }
