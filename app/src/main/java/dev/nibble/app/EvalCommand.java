@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code nibble eval}: the SVDQuant paper's quality table for one model pair. Generates the same prompts
- * with the same seeds with the 16/32-bit model and the 4-bit model (FLUX pipeline), stores the images
+ * with the same seeds with the 16/32-bit model and the 4-bit model (FLUX or SDXL pipeline), stores the images
  * under --out (reused by a later run with the same settings, so an interrupted evaluation resumes),
  * then prints PSNR/SSIM (and LPIPS with --lpips-weights) of the 4-bit images against the reference
  * ones, with latency and memory of both and the number of images.
@@ -53,16 +53,16 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--strict", description = "Fail instead of running unsupported nodes on the CPU.")
     boolean strict;
 
-    @Option(names = "--size", paramLabel = "PX", description = "Image size (default: 64 for tiny models such as the built-in one, else 1024).")
+    @Option(names = "--size", paramLabel = "PX", description = "Image size (default: 64 for tiny models such as the built-in one and test models, else 1024).")
     Integer size;
 
-    @Option(names = "--steps", description = "Denoising steps (default: 20 for tiny models, else 28).")
+    @Option(names = "--steps", description = "Denoising steps (default: 20 for tiny models, else 28 for FLUX, 50 for SDXL).")
     Integer steps;
 
-    @Option(names = "--max-sequence-length", paramLabel = "N", description = "T5 padding length (default: 32 for tiny models, else 512).")
+    @Option(names = "--max-sequence-length", paramLabel = "N", description = "FLUX T5 padding length (default: 32 for tiny models, else 512; not used by SDXL).")
     Integer maxSequenceLength;
 
-    @Option(names = "--guidance", description = "Guidance scale for guidance-distilled models (default: 3.5).")
+    @Option(names = "--guidance", description = "FLUX guidance-embedding scale (default: 3.5) or SDXL CFG scale (default: 5.0).")
     Float guidance;
 
     @Option(names = "--seed", description = "Seed of the first prompt; prompt i uses seed + i (default: 1000).")
@@ -89,10 +89,13 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new BadInputException("not a diffusers pipeline folder (no model_index.json): " + dir);
             }
             String cls = ModelIndex.read(dir).className();
-            if (!cls.startsWith("Flux")) {
-                throw new BadInputException("eval supports FLUX pipeline folders only; " + dir + " is a " + cls
-                        + " (the SDXL pipeline is not available yet)");
+            if (!cls.startsWith("Flux") && !cls.startsWith("StableDiffusionXL")) {
+                throw new BadInputException("eval supports FLUX and SDXL pipeline folders; " + dir + " is a " + cls);
             }
+        }
+        if (!ModelIndex.read(model).className().equals(ModelIndex.read(quantized).className())) {
+            throw new BadInputException("--model is a " + ModelIndex.read(model).className() + " but --quantized is a "
+                    + ModelIndex.read(quantized).className());
         }
         if (!Files.isRegularFile(prompts)) {
             throw new BadInputException("--prompts: no such file: " + prompts);

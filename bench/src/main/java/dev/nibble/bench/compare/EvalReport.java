@@ -108,7 +108,7 @@ public final class EvalReport {
                 scores.size(), settings.size(), settings.size(), settings.steps(), settings.baseSeed(),
                 settings.baseSeed() + Math.max(0, scores.size() - 1)));
         sb.append("| model | precision | images | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ | FID ↓ | ImageReward ↑ | latency s/image (median) "
-                + "| transformer weights | act. arena | device memory | host peak RSS |\n");
+                + "| denoiser weights | act. arena | device memory | host peak RSS |\n");
         sb.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (EvalSession.ModelRun run : List.of(reference, quantized)) {
             boolean ref = run == reference;

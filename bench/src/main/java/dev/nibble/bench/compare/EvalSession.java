@@ -11,6 +11,9 @@ import dev.nibble.models.common.image.PixelRange;
 import dev.nibble.models.flux.FluxPipeline;
 import dev.nibble.models.flux.FluxRequest;
 import dev.nibble.models.flux.FluxResult;
+import dev.nibble.models.sdxl.SdxlRequest;
+import dev.nibble.models.sdxl.SdxlResult;
+import dev.nibble.models.sdxl.StableDiffusionXLPipeline;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +25,8 @@ import java.util.Objects;
 
 /**
  * What {@code nibble eval} does without the command line: generate the same prompts with the same seeds
- * with a reference (16/32-bit) and a quantised (svdq-int4) model folder through the FLUX pipeline, each
+ * with a reference (16/32-bit) and a quantised (svdq-int4) model folder through its pipeline (FLUX.1's
+ * FluxPipeline or StableDiffusionXLPipeline, from model_index.json), each
  * image stored as {@code OUT/<role>/NNNN.png} next to a {@code NNNN.json} sidecar with its prompt, seed,
  * settings, latency and memory. A later run with the same settings reuses every image whose sidecar
  * matches, so an interrupted evaluation resumes where it stopped. Quality metrics are computed by
@@ -112,14 +116,69 @@ public final class EvalSession {
         return out;
     }
 
-    /** The built-in model's defaults for tiny models (see {@link ModelWorkloads#isTiny}), else FLUX.1's. */
+    /**
+     * The built-in model's defaults for tiny models (see {@link ModelWorkloads#isTiny}), else the pipeline's:
+     * FLUX.1's (1024 px, 28 steps, 512 tokens, guidance 3.5) or SDXL's (1024 px, 50 steps, CFG 5.0; the
+     * sequence length does not apply to SDXL's CLIP encoders and is only recorded).
+     */
     public static Settings defaults(Path modelDir, Integer size, Integer steps, Integer maxSeq, Float guidance,
                                     Long seed) {
         boolean tiny = ModelWorkloads.isTiny(modelDir);
+        boolean sdxl = ModelWorkloads.isSdxl(modelDir);
         return new Settings(size != null ? size : tiny ? 64 : FluxRequest.DEFAULT_SIZE,
-                steps != null ? steps : tiny ? 20 : FluxRequest.DEFAULT_STEPS,
+                steps != null ? steps : tiny ? 20 : sdxl ? SdxlRequest.DEFAULT_STEPS : FluxRequest.DEFAULT_STEPS,
                 maxSeq != null ? maxSeq : tiny ? 32 : FluxRequest.DEFAULT_MAX_SEQUENCE_LENGTH,
-                guidance != null ? guidance : FluxRequest.DEFAULT_GUIDANCE, seed != null ? seed : 1000L);
+                guidance != null ? guidance : sdxl ? SdxlRequest.DEFAULT_GUIDANCE : FluxRequest.DEFAULT_GUIDANCE,
+                seed != null ? seed : 1000L);
+    }
+
+    /** What one generation produced, whichever pipeline made it. */
+    private record Image(dev.nibble.engine.tensor.Tensor nhwc, long totalNanos, long weightBytes, long arenaBytes) {
+    }
+
+    /** A loaded FLUX or SDXL pipeline behind one call. */
+    private interface Generator extends AutoCloseable {
+        Image generate(Executor ex, String prompt, long seed, Settings s);
+
+        @Override
+        void close();
+
+        static Generator load(Path modelDir) {
+            if (ModelWorkloads.isSdxl(modelDir)) {
+                StableDiffusionXLPipeline pipe = StableDiffusionXLPipeline.load(modelDir);
+                return new Generator() {
+                    @Override
+                    public Image generate(Executor ex, String prompt, long seed, Settings s) {
+                        SdxlRequest req = SdxlRequest.builder(prompt).size(s.size(), s.size()).steps(s.steps())
+                                .guidance(s.guidance()).seed(seed).build();
+                        SdxlResult r = pipe.generate(ex, req, null);
+                        return new Image(r.image(), r.timings().total(), r.memory().unetWeightBytes(),
+                                r.memory().unetArenaBytes());
+                    }
+
+                    @Override
+                    public void close() {
+                        pipe.close();
+                    }
+                };
+            }
+            FluxPipeline pipe = FluxPipeline.load(modelDir);
+            return new Generator() {
+                @Override
+                public Image generate(Executor ex, String prompt, long seed, Settings s) {
+                    FluxRequest req = FluxRequest.of(prompt).withSize(s.size(), s.size()).withSteps(s.steps())
+                            .withSeed(seed).withMaxSequenceLength(s.maxSequenceLength()).withGuidance(s.guidance());
+                    FluxResult r = pipe.generate(ex, req, null);
+                    return new Image(r.image(), r.timings().total(), r.memory().transformerWeightBytes(),
+                            r.memory().transformerArenaBytes());
+                }
+
+                @Override
+                public void close() {
+                    pipe.close();
+                }
+            };
+        }
     }
 
     /**
@@ -133,7 +192,7 @@ public final class EvalSession {
         String model = modelDir.toAbsolutePath().normalize().toString();
         Precision precision;
         try (var w = dev.nibble.models.common.nn.SafetensorsWeights.open(
-                dev.nibble.engine.io.ModelIndex.read(modelDir).componentDir("transformer"))) {
+                dev.nibble.engine.io.ModelIndex.read(modelDir).componentDir(ModelWorkloads.denoiserComponent(modelDir)))) {
             precision = ModelWorkloads.precisionOf(w);
         }
         List<Generated> images = new ArrayList<>();
@@ -160,18 +219,16 @@ public final class EvalSession {
         if (!missing.isEmpty()) {
             Device device = ex.device();
             long before = device.allocatorStats().inUseBytes();
-            try (FluxPipeline pipe = FluxPipeline.load(modelDir)) {
+            try (Generator pipe = Generator.load(modelDir)) {
                 for (int i : missing) {
                     long seed = s.baseSeed() + i;
-                    FluxRequest req = FluxRequest.of(prompts.get(i)).withSize(s.size(), s.size()).withSteps(s.steps())
-                            .withSeed(seed).withMaxSequenceLength(s.maxSequenceLength()).withGuidance(s.guidance());
                     progress.advance(0, role + " image " + (i + 1) + "/" + prompts.size());
-                    FluxResult r = pipe.generate(ex, req, null);
-                    ChwImage img = nhwcToChw(r.image());
+                    Image r = pipe.generate(ex, prompts.get(i), seed, s);
+                    ChwImage img = nhwcToChw(r.nhwc());
                     ImageIo.writePng(img, PixelRange.UNIT, png(dir, i));
-                    double ms = r.timings().total() / 1e6;
-                    weightBytes = r.memory().transformerWeightBytes();
-                    activationBytes = r.memory().transformerArenaBytes();
+                    double ms = r.totalNanos() / 1e6;
+                    weightBytes = r.weightBytes();
+                    activationBytes = r.arenaBytes();
                     deviceBytes = Math.max(deviceBytes, device.allocatorStats().inUseBytes() - before);
                     peakRss = HostMemory.peakRssBytes();
                     ObjectNode meta = BenchReport.MAPPER.createObjectNode();
@@ -227,7 +284,7 @@ public final class EvalSession {
                 && Objects.equals(m.path("model").asText(null), model);
     }
 
-    /** FluxResult's image [1, H, W, C] in [0, 1] → a [C, H, W] image. */
+    /** A pipeline's image [1, H, W, C] in [0, 1] → a [C, H, W] image. */
     static ChwImage nhwcToChw(dev.nibble.engine.tensor.Tensor t) {
         int h = t.shape().dim(1);
         int w = t.shape().dim(2);

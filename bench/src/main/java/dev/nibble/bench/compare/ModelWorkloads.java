@@ -37,7 +37,7 @@ import java.util.Map;
  * generation (text encoders, every step, VAE decode). FLUX.1 folders ({@code FluxPipeline}) are
  * supported; the precision is read from the transformer's weights (svdq-int4 when it holds quantised
  * layers, otherwise the dtype most of its bytes are stored in). SDXL folders are refused with a message:
- * models-sdxl has no pipeline entry point yet.
+ * their step and generation rows are not implemented yet ({@code nibble eval} does run SDXL folders).
  */
 public final class ModelWorkloads {
     /** Prompt used by the model workloads (inside the built-in model's vocabulary, harmless elsewhere). */
@@ -87,7 +87,7 @@ public final class ModelWorkloads {
         String cls = pipelineClass(dir);
         if (!cls.startsWith("Flux")) {
             throw new UnsupportedOperationException("model-level benchmarks support FLUX pipeline folders only; "
-                    + dir + " is a " + cls + " (the SDXL pipeline has no generation entry point in models-sdxl yet)");
+                    + dir + " is a " + cls + " (SDXL step/generation rows are not implemented yet; nibble eval runs SDXL)");
         }
         String model = dir.toAbsolutePath().normalize().getFileName().toString();
         FluxState state = new FluxState(dir, settings);
@@ -104,17 +104,31 @@ public final class ModelWorkloads {
         return new WorkloadGroup(model, ws, state::close);
     }
 
+    /** Whether a folder holds an SDXL pipeline (model_index.json's _class_name StableDiffusionXL*). */
+    public static boolean isSdxl(Path dir) {
+        try {
+            return pipelineClass(dir).startsWith("StableDiffusionXL");
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The component holding the denoiser's weights: "unet" for SDXL, else "transformer". */
+    public static String denoiserComponent(Path dir) {
+        return isSdxl(dir) ? "unet" : "transformer";
+    }
+
     /**
-     * Whether a folder's transformer is tiny (under 64 MB of safetensors): the built-in nibble-shapes model,
+     * Whether a folder's transformer (SDXL: U-Net) is tiny (under 64 MB of safetensors): the built-in nibble-shapes model,
      * its quantised versions, test models. Such models get the built-in model's defaults (64 px, 20 steps,
      * 32 text tokens) instead of FLUX.1's (1024 px, 28 steps, 512 tokens).
      */
     public static boolean isTiny(Path modelDir) {
         Path transformer;
         try {
-            transformer = ModelIndex.read(modelDir).componentDir("transformer");
+            transformer = ModelIndex.read(modelDir).componentDir(denoiserComponent(modelDir));
         } catch (RuntimeException e) {
-            transformer = modelDir.resolve("transformer");
+            transformer = modelDir.resolve(denoiserComponent(modelDir));
         }
         try (var files = Files.walk(transformer, 1)) {
             long bytes = files.filter(f -> f.toString().endsWith(".safetensors")).mapToLong(f -> {

@@ -16,7 +16,6 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The model-level workloads and the eval flow on the built-in model (a few seconds on the CPU). */
 class ModelAndEvalTest {
@@ -25,7 +24,7 @@ class ModelAndEvalTest {
 
     @BeforeAll
     static void setUp() {
-        assumeTrue(Files.isRegularFile(BUILT_IN.resolve("model_index.json")), "built-in model not found");
+        assertTrue(Files.isRegularFile(BUILT_IN.resolve("model_index.json")), "built-in model not found at " + BUILT_IN);
         cpu = Backends.discover().cpu();
     }
 
@@ -99,6 +98,30 @@ class ModelAndEvalTest {
         assertEquals(2, EvalSession.generate(EvalSession.REFERENCE, BUILT_IN, out, ps, other, ex, Progress.NONE).generated());
         report.write(out);
         assertTrue(Files.readString(out.resolve("eval.json")).contains("\"Infinity\""));
+    }
+
+    /** The golden SDXL test pipeline (random weights, 32-px sample size); surefire passes -Dnibble.shared. */
+    static final Path GOLDEN_SDXL = Path.of(System.getProperty("nibble.shared", "../../shared"), "golden/models/sdxl");
+
+    @Test
+    void evalRunsSdxlFoldersThroughTheSdxlPipeline(@TempDir Path out) throws Exception {
+        assertTrue(Files.isRegularFile(GOLDEN_SDXL.resolve("model_index.json")), "golden SDXL model not found at " + GOLDEN_SDXL);
+        assertTrue(ModelWorkloads.isSdxl(GOLDEN_SDXL));
+        assertEquals("unet", ModelWorkloads.denoiserComponent(GOLDEN_SDXL));
+        assertTrue(ModelWorkloads.isTiny(GOLDEN_SDXL));
+        EvalSession.Settings d = EvalSession.defaults(GOLDEN_SDXL, null, null, null, null, null);
+        assertEquals(64, d.size());
+        assertEquals(5.0f, d.guidance());
+        EvalSession.Settings s = new EvalSession.Settings(32, 1, 8, 5.0f, 1000);
+        Executor ex = new Executor(cpu, null, ExecutionOptions.DEFAULT);
+        List<String> ps = List.of("a red circle");
+        EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, GOLDEN_SDXL, out, ps, s, ex, Progress.NONE);
+        EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, GOLDEN_SDXL, out, ps, s, ex, Progress.NONE);
+        assertEquals(1, ref.generated());
+        assertEquals(Precision.FP32, ref.precision());
+        assertTrue(ref.weightBytes() > 0);
+        EvalReport report = EvalReport.compute(ref, q, s, null, "no weights", Progress.NONE);
+        assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
     }
 
     @Test

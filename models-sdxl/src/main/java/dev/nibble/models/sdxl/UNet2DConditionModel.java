@@ -96,11 +96,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Bytes of the weights as stored. */
     public long weightBytes() {
-        long n = 0;
-        for (String name : weights.names()) {
-            n += weights.get(name).byteSize();
-        }
-        return n;
+        return weights.totalBytes();
     }
 
     /** The graph for a shape (built once, then cached). */

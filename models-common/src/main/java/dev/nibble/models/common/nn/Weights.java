@@ -24,6 +24,15 @@ public interface Weights {
         return java.util.Map.of();
     }
 
+    /** Total bytes of every tensor, as stored. */
+    default long totalBytes() {
+        long n = 0;
+        for (String name : names()) {
+            n += get(name).byteSize();
+        }
+        return n;
+    }
+
     /** The view of the names under {@code prefix + "."}. */
     default Weights under(String prefix) {
         return new PrefixedWeights(this, prefix);
