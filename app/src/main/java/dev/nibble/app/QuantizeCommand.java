@@ -49,7 +49,7 @@ final class QuantizeCommand implements Callable<Integer> {
             + "(fast, lower quality; the report says so).")
     boolean weightOnly;
 
-    @Option(names = "--float-type", paramLabel = "f32|bf16|f16", defaultValue = "f32",
+    @Option(names = "--float-type", paramLabel = "f32|bf16|f16", defaultValue = "bf16",
             description = "Type of wscales / smooth_factor / proj_down / proj_up. Default: ${DEFAULT-VALUE}.")
     String floatType;
 

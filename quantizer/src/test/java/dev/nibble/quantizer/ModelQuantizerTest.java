@@ -66,10 +66,10 @@ class ModelQuantizerTest {
                     int kp = (k + 63) / 64 * 64;
                     int r = Math.min(32, Math.min(n, k));
                     assertSpec(dst, p + ".qweight", DType.I8, Shape.of(n, kp / 2));
-                    assertSpec(dst, p + ".wscales", DType.F32, Shape.of(kp / 64, n));
-                    assertSpec(dst, p + ".smooth_factor", DType.F32, Shape.of(k));
-                    assertSpec(dst, p + ".proj_down", DType.F32, Shape.of(k, r));
-                    assertSpec(dst, p + ".proj_up", DType.F32, Shape.of(n, r));
+                    assertSpec(dst, p + ".wscales", DType.BF16, Shape.of(kp / 64, n));
+                    assertSpec(dst, p + ".smooth_factor", DType.BF16, Shape.of(k));
+                    assertSpec(dst, p + ".proj_down", DType.BF16, Shape.of(k, r));
+                    assertSpec(dst, p + ".proj_up", DType.BF16, Shape.of(n, r));
                     for (String s : SvdqFormat.tensorNames(p)) {
                         expected.add(s);
                     }
