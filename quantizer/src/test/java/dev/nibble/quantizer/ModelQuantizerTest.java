@@ -7,7 +7,7 @@ import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.quantizer.rules.FluxQuantizeRule;
 import dev.nibble.quantizer.rules.QuantizeRules;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,7 @@ class ModelQuantizerTest {
     static void quantizeOnce() {
         Path base = Path.of(System.getProperty("nibble.shared", "../../shared"));
         fluxDev = base.resolve("golden/models/flux_dev");
-        Assumptions.assumeTrue(Files.isDirectory(fluxDev), "golden flux_dev model not found at " + fluxDev);
+        Assertions.assertTrue(Files.isDirectory(fluxDev), "golden flux_dev model not found at " + fluxDev);
         out = shared.resolve("flux_dev_svdq");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         summary = ModelQuantizer.quantize(fluxDev, out, QuantizeRules.forModel(ModelIndex.read(fluxDev)), null,
