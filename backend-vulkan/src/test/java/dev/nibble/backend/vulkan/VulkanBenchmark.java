@@ -24,7 +24,7 @@ import java.util.Locale;
  * throughput on the Vulkan device, printed, never asserted.
  */
 class VulkanBenchmark {
-    private static double time(VulkanDevice dev, Node node, List<Tensor> inputs, int reps) {
+    private static double time(dev.nibble.engine.spi.Device dev, Node node, List<Tensor> inputs, int reps) {
         Kernel k = dev.compile(node);
         List<DeviceBuffer> ins = new ArrayList<>();
         for (Tensor t : inputs) {
@@ -78,5 +78,28 @@ class VulkanBenchmark {
         s = time(dev, node(new Attention(0.125f, false, false), q.spec(), q.spec(), q.spec()), List.of(q, q, q), 3);
         System.out.printf(Locale.ROOT, "Attention 1x8x512x512x64: %.1f ms, %.2f GFLOP/s%n", s * 1e3, 4.0 * 8 * 512 * 512 * 64 / s / 1e9);
         System.out.println(dev.gpu().pipelineStats());
+    }
+
+    /**
+     * Vulkan against the CPU backend on the same nodes, alternating (CPU, Vulkan, CPU) so machine noise
+     * hits both: F32 Linear and the fused SvdqLinear (rank 32, group 64) at one FLUX shape, default
+     * 256×3072×3072 (-Dratio.m/-Dratio.k/-Dratio.n).
+     */
+    @Test
+    void versusCpu() {
+        VulkanDevice vk = VulkanTestDevice.get();
+        dev.nibble.engine.spi.Device cpu = dev.nibble.backend.cpu.CpuBackend.fastDevice();
+        int m = Integer.getInteger("ratio.m", 256), k = Integer.getInteger("ratio.k", 3072), n = Integer.getInteger("ratio.n", 3072);
+        Tensor x = rand(DType.F32, m, k), w = rand(DType.F32, n, k);
+        Node lin = node(new Linear(false), x.spec(), w.spec());
+        SvdqCases.Case c = SvdqCases.random(m, k, n, 32, 64, true, UnaryFn.IDENTITY, DType.BF16, 3);
+        double ops = 2.0 * m * k * n;
+        double lc1 = time(cpu, lin, List.of(x, w), 2), lv = time(vk, lin, List.of(x, w), 1), lc2 = time(cpu, lin, List.of(x, w), 2);
+        double sc1 = time(cpu, c.node(), c.inputs(), 2), sv = time(vk, c.node(), c.inputs(), 1), sc2 = time(cpu, c.node(), c.inputs(), 2);
+        double lc = Math.min(lc1, lc2), sc = Math.min(sc1, sc2);
+        System.out.printf(Locale.ROOT, "Linear F32 %dx%dx%d: cpu %.1f GFLOP/s, vulkan %.2f GFLOP/s, vulkan/cpu %.3fx%n",
+                m, k, n, ops / lc / 1e9, ops / lv / 1e9, lc / lv);
+        System.out.printf(Locale.ROOT, "SvdqLinear r32 g64 %dx%dx%d: cpu %.1f GOP/s, vulkan %.2f GOP/s, vulkan/cpu %.3fx%n",
+                m, k, n, ops / sc / 1e9, ops / sv / 1e9, sc / sv);
     }
 }
