@@ -9,12 +9,11 @@ import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.nn.Layers;
+import dev.nibble.models.common.nn.GraphCache;
 import dev.nibble.models.common.nn.SafetensorsWeights;
 import dev.nibble.models.common.nn.Weights;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -51,8 +50,7 @@ public final class FluxTransformer2DModel implements AutoCloseable {
     private final FluxConfig config;
     private final Weights weights;
     private final AutoCloseable owned;
-    private final Map<ShapeKey, Graph> graphs = new HashMap<>();
-    private final Map<Executor, LinkedHashMap<ShapeKey, CompiledGraph>> compiled = new IdentityHashMap<>();
+    private final GraphCache<ShapeKey> graphs = new GraphCache<>(this::build, MAX_COMPILED_PER_EXECUTOR);
 
     private FluxTransformer2DModel(FluxConfig config, Weights weights, AutoCloseable owned) {
         this.config = config;
@@ -100,26 +98,13 @@ public final class FluxTransformer2DModel implements AutoCloseable {
     }
 
     /** The graph for one shape (built once, then cached). */
-    public synchronized Graph graph(int batch, int imageSeqLen, int textSeqLen) {
-        return graphs.computeIfAbsent(new ShapeKey(batch, imageSeqLen, textSeqLen), this::build);
+    public Graph graph(int batch, int imageSeqLen, int textSeqLen) {
+        return graphs.graph(new ShapeKey(batch, imageSeqLen, textSeqLen));
     }
 
     /** The graph for one shape compiled for {@code ex} (compiled once per executor, then cached). */
-    public synchronized CompiledGraph compiled(Executor ex, int batch, int imageSeqLen, int textSeqLen) {
-        ShapeKey key = new ShapeKey(batch, imageSeqLen, textSeqLen);
-        LinkedHashMap<ShapeKey, CompiledGraph> perExecutor = compiled.computeIfAbsent(ex,
-                e -> new LinkedHashMap<>(8, 0.75f, true));
-        CompiledGraph cg = perExecutor.get(key);
-        if (cg == null) {
-            cg = ex.compile(graph(batch, imageSeqLen, textSeqLen));
-            perExecutor.put(key, cg);
-            if (perExecutor.size() > MAX_COMPILED_PER_EXECUTOR) {
-                var eldest = perExecutor.entrySet().iterator().next();
-                eldest.getValue().close();
-                perExecutor.remove(eldest.getKey());
-            }
-        }
-        return cg;
+    public CompiledGraph compiled(Executor ex, int batch, int imageSeqLen, int textSeqLen) {
+        return graphs.compiled(ex, new ShapeKey(batch, imageSeqLen, textSeqLen));
     }
 
     /**
@@ -256,9 +241,7 @@ public final class FluxTransformer2DModel implements AutoCloseable {
     /** Releases compiled graphs and, for a model from {@link #load}, unmaps the weights. */
     @Override
     public synchronized void close() {
-        compiled.values().forEach(m -> m.values().forEach(CompiledGraph::close));
-        compiled.clear();
-        graphs.clear();
+        graphs.close();
         if (owned != null) {
             try {
                 owned.close();

@@ -9,6 +9,7 @@ import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.nn.ComponentFolder;
+import dev.nibble.models.common.nn.GraphCache;
 import dev.nibble.models.common.nn.Layers;
 import dev.nibble.models.common.nn.Weights;
 
@@ -16,8 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +54,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     private final UNet2DConditionConfig config;
     private final Weights weights;
     private final AutoCloseable owned;
-    private final Map<ShapeKey, Graph> graphs = new HashMap<>();
-    private final Map<Executor, LinkedHashMap<ShapeKey, CompiledGraph>> compiled = new IdentityHashMap<>();
+    private final GraphCache<ShapeKey> graphs = new GraphCache<>(this::build, MAX_COMPILED_PER_EXECUTOR);
 
     private UNet2DConditionModel(UNet2DConditionConfig config, Weights weights, AutoCloseable owned) {
         this.config = config;
@@ -100,30 +98,13 @@ public final class UNet2DConditionModel implements AutoCloseable {
     }
 
     /** The graph for a shape (built once, then cached). */
-    public synchronized Graph graph(ShapeKey key) {
-        Graph gr = graphs.get(key);
-        if (gr == null) {
-            gr = build(key);
-            graphs.put(key, gr);
-        }
-        return gr;
+    public Graph graph(ShapeKey key) {
+        return graphs.graph(key);
     }
 
     /** The graph for a shape compiled for {@code ex} (the most recent shape per executor is kept). */
-    public synchronized CompiledGraph compiled(Executor ex, ShapeKey key) {
-        LinkedHashMap<ShapeKey, CompiledGraph> perExecutor = compiled.computeIfAbsent(ex,
-                e -> new LinkedHashMap<>(4, 0.75f, true));
-        CompiledGraph cg = perExecutor.get(key);
-        if (cg == null) {
-            cg = ex.compile(graph(key));
-            perExecutor.put(key, cg);
-            while (perExecutor.size() > MAX_COMPILED_PER_EXECUTOR) {
-                var eldest = perExecutor.entrySet().iterator().next();
-                eldest.getValue().close();
-                perExecutor.remove(eldest.getKey());
-            }
-        }
-        return cg;
+    public CompiledGraph compiled(Executor ex, ShapeKey key) {
+        return graphs.compiled(ex, key);
     }
 
     /**
@@ -326,9 +307,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     /** Releases compiled graphs and, for a model from {@link #load}, unmaps the weights. */
     @Override
     public synchronized void close() {
-        compiled.values().forEach(m -> m.values().forEach(CompiledGraph::close));
-        compiled.clear();
-        graphs.clear();
+        graphs.close();
         if (owned != null) {
             try {
                 owned.close();

@@ -18,11 +18,25 @@ import java.util.function.Function;
  */
 public final class GraphCache<K> implements AutoCloseable {
     private final Function<K, Graph> builder;
+    private final int maxCompiledPerExecutor;
     private final Map<K, Graph> graphs = new HashMap<>();
     private final Map<Executor, Map<K, CompiledGraph>> compiled = new IdentityHashMap<>();
 
     public GraphCache(Function<K, Graph> builder) {
+        this(builder, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A cache that keeps at most {@code maxCompiledPerExecutor} compiled graphs per executor, closing
+     * the least recently used: each compiled graph holds its own activation arena and device copy of
+     * the weights, which for a large denoiser must not pile up across shapes.
+     */
+    public GraphCache(Function<K, Graph> builder, int maxCompiledPerExecutor) {
+        if (maxCompiledPerExecutor < 1) {
+            throw new IllegalArgumentException("maxCompiledPerExecutor must be >= 1, got " + maxCompiledPerExecutor);
+        }
         this.builder = builder;
+        this.maxCompiledPerExecutor = maxCompiledPerExecutor;
     }
 
     /** The graph for {@code key}, built on first use. */
@@ -32,11 +46,16 @@ public final class GraphCache<K> implements AutoCloseable {
 
     /** The graph for {@code key} compiled for {@code executor}, compiled on first use. */
     public synchronized CompiledGraph compiled(Executor executor, K key) {
-        Map<K, CompiledGraph> m = compiled.computeIfAbsent(executor, e -> new HashMap<>());
+        Map<K, CompiledGraph> m = compiled.computeIfAbsent(executor, e -> new java.util.LinkedHashMap<>(8, 0.75f, true));
         CompiledGraph c = m.get(key);
         if (c == null) {
             c = executor.compile(graph(key));
             m.put(key, c);
+            while (m.size() > maxCompiledPerExecutor) {
+                var eldest = m.entrySet().iterator().next();
+                eldest.getValue().close();
+                m.remove(eldest.getKey());
+            }
         }
         return c;
     }
