@@ -7,6 +7,7 @@
 #include "elementwise.cuh"
 #include "rows.cuh"
 #include "layout.cuh"
+#include "pool.cuh"
 #include "gemm.cuh"
 #include "attention.cuh"
 #include "svdq.cuh"

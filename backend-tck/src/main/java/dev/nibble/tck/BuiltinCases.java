@@ -21,6 +21,7 @@ final class BuiltinCases {
         all.addAll(AttentionCases.rope());
         all.addAll(ElementwiseCases.all());
         all.addAll(LayoutCases.all());
+        all.addAll(PoolCases.all());
         all.addAll(ConvertCases.all());
         // SvdqLinear: no built-in cases; see TckCaseSource.
         return all;

@@ -84,6 +84,9 @@ final class MatmulCases {
         out.add(conv(new int[] {1, 4, 5, 5}, 4, 3, 3, new Conv2d(1, 1, 2, 0, 1, 0, false), F32));
         out.add(conv(new int[] {1, 64, 8, 8}, 32, 3, 3, Conv2d.of(1, 1, true), F32));
         out.add(conv(new int[] {1, 1, 1, 1}, 1, 1, 1, Conv2d.of(1, 0, false), F32));
+        out.add(conv(new int[] {1, 6, 9, 10}, 5, 1, 7, new Conv2d(1, 1, 0, 0, 3, 3, false), F32)); // Inception 1x7
+        out.add(conv(new int[] {2, 6, 10, 9}, 5, 7, 1, new Conv2d(1, 1, 3, 3, 0, 0, true), F32));  // Inception 7x1
+        out.add(conv(new int[] {1, 3, 35, 33}, 4, 11, 11, Conv2d.of(4, 2, true), F32));             // AlexNet conv1
         for (DType wt : new DType[] {F16, BF16}) {
             out.add(conv(new int[] {2, 8, 13, 9}, 16, 3, 3, Conv2d.of(1, 1, true), wt));
             out.add(conv(new int[] {1, 8, 16, 16}, 8, 3, 3, new Conv2d(2, 2, 0, 1, 0, 1, true), wt));

@@ -19,6 +19,7 @@ import dev.nibble.engine.ops.Modulate;
 import dev.nibble.engine.ops.Op;
 import dev.nibble.engine.ops.Pad;
 import dev.nibble.engine.ops.Permute;
+import dev.nibble.engine.ops.Pool2d;
 import dev.nibble.engine.ops.Reduce;
 import dev.nibble.engine.ops.Reshape;
 import dev.nibble.engine.ops.RmsNorm;
@@ -166,6 +167,7 @@ final class CudaOps {
         m.put(Reshape.class, LayoutOps.COPY);
         m.put(Permute.class, LayoutOps.PERMUTE);
         m.put(Upsample2x.class, LayoutOps.UPSAMPLE2X);
+        m.put(Pool2d.class, PoolOp.IMPL);
         m.put(Pad.class, LayoutOps.PAD);
         m.put(Embedding.class, LayoutOps.EMBEDDING);
         m.put(TimestepEmbedding.class, LayoutOps.TIMESTEP);

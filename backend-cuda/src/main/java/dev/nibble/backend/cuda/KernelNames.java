@@ -17,6 +17,7 @@ import dev.nibble.engine.ops.Modulate;
 import dev.nibble.engine.ops.Op;
 import dev.nibble.engine.ops.Pad;
 import dev.nibble.engine.ops.Permute;
+import dev.nibble.engine.ops.Pool2d;
 import dev.nibble.engine.ops.Reduce;
 import dev.nibble.engine.ops.Reshape;
 import dev.nibble.engine.ops.RmsNorm;
@@ -72,6 +73,7 @@ final class KernelNames {
     static final String PERMUTE = "nb_permute";
     static final String PAD = "nb_pad";
     static final String UPSAMPLE2X = "nb_upsample2x";
+    static final String POOL2D = "nb_pool2d";
     static final String CAST = "nb_cast";
     static final String EMBEDDING = "nb_embedding";
     static final String TIMESTEP = "nb_timestep_embedding";
@@ -102,6 +104,7 @@ final class KernelNames {
         m.put(Reshape.class, List.of(COPY_BYTES));
         m.put(Permute.class, List.of(PERMUTE));
         m.put(Upsample2x.class, List.of(UPSAMPLE2X));
+        m.put(Pool2d.class, List.of(POOL2D));
         m.put(Pad.class, List.of(PAD));
         m.put(Embedding.class, List.of(EMBEDDING));
         m.put(TimestepEmbedding.class, List.of(TIMESTEP));

@@ -17,6 +17,7 @@ import dev.nibble.engine.ops.Linear;
 import dev.nibble.engine.ops.Modulate;
 import dev.nibble.engine.ops.Pad;
 import dev.nibble.engine.ops.Permute;
+import dev.nibble.engine.ops.Pool2d;
 import dev.nibble.engine.ops.Reduce;
 import dev.nibble.engine.ops.Reshape;
 import dev.nibble.engine.ops.RmsNorm;
@@ -66,6 +67,7 @@ final class OpKernels {
             case Permute p -> LayoutKernels.supportsPermute(node);
             case Upsample2x u -> Support.YES;
             case Pad p -> LayoutKernels.supportsPad(node);
+            case Pool2d p -> Support.YES;
             case Cast c -> Support.YES;
             case Embedding e -> Support.YES;
             case TimestepEmbedding t -> Support.YES;
@@ -97,6 +99,7 @@ final class OpKernels {
             case Permute p -> LayoutKernels.permute(node, d);
             case Upsample2x u -> LayoutKernels.upsample(node, d);
             case Pad p -> LayoutKernels.pad(node, d);
+            case Pool2d p -> PoolKernels.pool2d(node, d);
             case Cast c -> ConvertKernels.cast(node, d);
             case Embedding e -> ConvertKernels.embedding(node, d);
             case TimestepEmbedding t -> ConvertKernels.timestep(node, d);

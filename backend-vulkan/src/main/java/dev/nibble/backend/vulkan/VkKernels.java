@@ -19,6 +19,8 @@ import dev.nibble.engine.ops.Modulate;
 import dev.nibble.engine.ops.Op;
 import dev.nibble.engine.ops.Pad;
 import dev.nibble.engine.ops.Permute;
+import dev.nibble.engine.ops.Pool2d;
+import dev.nibble.engine.ops.PoolFn;
 import dev.nibble.engine.ops.Reduce;
 import dev.nibble.engine.ops.Reshape;
 import dev.nibble.engine.ops.RmsNorm;
@@ -143,6 +145,7 @@ final class VkKernels {
             case Permute p -> permute(node, gpu);
             case Pad p -> pad(node, gpu, p);
             case Upsample2x ignored -> upsample(node, gpu);
+            case Pool2d p -> pool(node, gpu, p);
             case Cast c -> cast(node, gpu, c);
             case Embedding ignored -> embedding(node, gpu);
             case TimestepEmbedding t -> TimestepKernel.create(node, gpu, t);
@@ -525,6 +528,22 @@ final class VkKernels {
         return (i, o) -> {
             if (n > 0) {
                 gpu.dispatch("upsample").read(i.get(0)).write(o.get(0)).u32(planes).u32(s[2]).u32(s[3]).runLinear(n);
+            }
+        };
+    }
+
+    private static Recorder pool(Node node, Gpu gpu, Pool2d op) {
+        int[] s = in(node, 0).shape().toArray();
+        int[] y = out(node).shape().toArray();
+        long planes = (long) s[0] * s[1];
+        long n = planes * y[2] * y[3];
+        // fn as the shader's code rather than the ordinal, so reordering PoolFn cannot change the kernel
+        int fn = op.fn() == PoolFn.MAX ? 0 : 1;
+        return (i, o) -> {
+            if (n > 0) {
+                gpu.dispatch("pool").read(i.get(0)).write(o.get(0)).u32(planes).u32(s[2]).u32(s[3]).u32(y[2]).u32(y[3])
+                        .u32(op.kernelH()).u32(op.kernelW()).u32(op.strideH()).u32(op.strideW()).u32(op.padH()).u32(op.padW())
+                        .i32(fn).i32(op.countIncludePad() ? 1 : 0).runLinear(n);
             }
         };
     }

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public sealed interface Op permits Linear, SvdqLinear, Conv2d, GroupNorm, LayerNorm, RmsNorm, Attention,
         Rope, Unary, Binary, Geglu, Softmax, Modulate, Concat, Slice, Reshape, Permute, Upsample2x, Pad,
-        Embedding, TimestepEmbedding, Reduce, Clamp, Affine, Cast, Copy {
+        Embedding, TimestepEmbedding, Reduce, Pool2d, Clamp, Affine, Cast, Copy {
 
     /** Output specs for these input specs; throws {@link ShapeException} naming the mismatch. */
     List<TensorSpec> infer(List<TensorSpec> inputs);

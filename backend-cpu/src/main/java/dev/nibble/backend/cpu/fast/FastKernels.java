@@ -19,6 +19,7 @@ import dev.nibble.engine.ops.Modulate;
 import dev.nibble.engine.ops.Op;
 import dev.nibble.engine.ops.Pad;
 import dev.nibble.engine.ops.Permute;
+import dev.nibble.engine.ops.Pool2d;
 import dev.nibble.engine.ops.Reduce;
 import dev.nibble.engine.ops.Reshape;
 import dev.nibble.engine.ops.RmsNorm;
@@ -64,6 +65,7 @@ public final class FastKernels {
         put(m, reference, GroupNorm.class, Norms.GROUP_NORM, all);
         put(m, reference, Softmax.class, Norms.SOFTMAX, all);
         put(m, reference, Reduce.class, ReduceKernel.FACTORY, all);
+        put(m, reference, Pool2d.class, PoolKernel.FACTORY, all);
         put(m, reference, Reshape.class, Movement.COPY, bytes);
         put(m, reference, Copy.class, Movement.COPY, bytes);
         put(m, reference, Concat.class, Movement.CONCAT, bytes);

@@ -21,6 +21,7 @@ import dev.nibble.engine.ops.Modulate;
 import dev.nibble.engine.ops.Op;
 import dev.nibble.engine.ops.Pad;
 import dev.nibble.engine.ops.Permute;
+import dev.nibble.engine.ops.Pool2d;
 import dev.nibble.engine.ops.Reduce;
 import dev.nibble.engine.ops.Reshape;
 import dev.nibble.engine.ops.RmsNorm;
@@ -66,6 +67,7 @@ public final class ReferenceKernels {
         m.put(Softmax.class, factory(RowRefs::softmax));
         m.put(Modulate.class, factory(RowRefs::modulate));
         m.put(Reduce.class, factory(RowRefs::reduce));
+        m.put(Pool2d.class, factory(PoolRef::create));
         m.put(Copy.class, factory(LayoutRefs::copy));
         m.put(Reshape.class, factory(LayoutRefs::copy));
         m.put(Concat.class, byteElements(LayoutRefs::concat));
