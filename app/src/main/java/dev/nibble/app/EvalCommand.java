@@ -4,6 +4,7 @@ import dev.nibble.bench.compare.EvalReport;
 import dev.nibble.bench.compare.EvalSession;
 import dev.nibble.bench.compare.Progress;
 import dev.nibble.bench.compare.ProgressBar;
+import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.Lpips;
 import dev.nibble.bench.metrics.PerceptualDistance;
 import dev.nibble.engine.exec.ExecutionOptions;
@@ -73,7 +74,7 @@ public final class EvalCommand implements Callable<Integer> {
     Path lpipsWeights;
 
     @Option(names = "--inception-weights", paramLabel = "FILE",
-            description = "Inception-v3 weights for FID (accepted, but FID feature extraction is not implemented yet).")
+            description = "FID Inception-v3 weights (pytorch-fid's pt_inception-2015-12-05, as safetensors); see FidInception for how to convert them.")
     Path inceptionWeights;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the table.")
@@ -127,6 +128,7 @@ public final class EvalCommand implements Callable<Integer> {
         progress.total(3L * ps.size());
         EvalReport report;
         PerceptualDistance lpips = null;
+        FidInception fid = null;
         try {
             EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, model, out, ps, settings, ex, progress);
             EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, quantized, out, ps, settings, ex, progress);
@@ -134,16 +136,19 @@ public final class EvalCommand implements Callable<Integer> {
             if (lpipsWeights != null) {
                 lpips = Lpips.load(lpipsWeights, ex);
             }
-            report = EvalReport.compute(ref, q, settings, lpips, lpipsMissing, progress);
+            if (inceptionWeights != null) {
+                fid = FidInception.load(inceptionWeights, ex);
+            }
+            report = EvalReport.compute(ref, q, settings,
+                    new EvalReport.Networks(lpips, lpipsMissing, fid, "no --inception-weights given"), progress);
         } finally {
             if (lpips != null) {
                 lpips.close();
             }
+            if (fid != null) {
+                fid.close();
+            }
             progress.done();
-        }
-        if (inceptionWeights != null) {
-            System.err.println("nibble eval: --inception-weights given, but Inception-v3 feature extraction is not "
-                    + "implemented yet: FID is not computed");
         }
         report.write(out);
         if (json) {

@@ -2,6 +2,9 @@ package dev.nibble.bench.compare;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nibble.bench.metrics.FidInception;
+import dev.nibble.bench.metrics.FrechetDistance;
+import dev.nibble.bench.metrics.GaussianStats;
 import dev.nibble.bench.metrics.NotSupported;
 import dev.nibble.bench.metrics.PerceptualDistance;
 import dev.nibble.bench.metrics.Psnr;
@@ -23,13 +26,24 @@ import java.util.Map;
 
 /**
  * The SVDQuant paper's comparison for one model pair: the quantised model's images against the
- * reference model's images of the same prompts and seeds (PSNR and SSIM always; LPIPS when a perceptual
- * network is given), with latency and memory of both, as a Markdown table and one JSON object.
+ * reference model's images of the same prompts and seeds (PSNR and SSIM always; LPIPS and FID when their
+ * networks are given), with latency and memory of both, as a Markdown table and one JSON object. FID is the
+ * Fréchet distance between the Inception-v3 pool3 features of the quantised set and of the reference set.
  * Metrics are computed on the stored 8-bit PNGs in [0, 1] (data range 1).
  */
 public final class EvalReport {
     /** Per-image similarity of the quantised image to the reference one. */
     public record ImageScore(int index, String prompt, long seed, double psnr, double ssim, Double lpips) {
+    }
+
+    /**
+     * The networks behind the metrics that need weights; each null when not available, with the reason.
+     */
+    public record Networks(PerceptualDistance lpips, String lpipsMissing, FidInception fid, String fidMissing) {
+        /** Neither LPIPS nor FID, for {@code why}. */
+        public static Networks none(String why) {
+            return new Networks(null, why, null, why);
+        }
     }
 
     private final EvalSession.ModelRun reference;
@@ -50,17 +64,19 @@ public final class EvalReport {
     /**
      * Scores every image pair.
      *
-     * @param lpips          a perceptual distance, or null when not available
-     * @param lpipsMissing   why LPIPS is not computed when {@code lpips} is null
+     * @param networks LPIPS and FID networks, each possibly absent
      */
     public static EvalReport compute(EvalSession.ModelRun reference, EvalSession.ModelRun quantized,
-                                     EvalSession.Settings settings, PerceptualDistance lpips, String lpipsMissing,
-                                     Progress progress) {
+                                     EvalSession.Settings settings, Networks networks, Progress progress) {
+        PerceptualDistance lpips = networks.lpips();
+        FidInception fid = networks.fid();
         int n = Math.min(reference.images().size(), quantized.images().size());
         List<ImageScore> scores = new ArrayList<>(n);
         double[] psnr = new double[n];
         double[] ssim = new double[n];
         double[] lp = new double[n];
+        float[][] refFeatures = new float[n][];
+        float[][] quantFeatures = new float[n][];
         for (int i = 0; i < n; i++) {
             EvalSession.Generated r = reference.images().get(i);
             EvalSession.Generated q = quantized.images().get(i);
@@ -73,14 +89,32 @@ public final class EvalReport {
                 l = lpips.distance(a, b, PixelRange.UNIT);
                 lp[i] = l;
             }
+            if (fid != null) {
+                float[][] f = fid.features(List.of(a, b), PixelRange.UNIT);
+                refFeatures[i] = f[0];
+                quantFeatures[i] = f[1];
+            }
             scores.add(new ImageScore(i, r.prompt(), r.seed(), psnr[i], ssim[i], l));
             progress.advance(1, "metrics " + (i + 1) + "/" + n);
         }
         Map<String, Summary> sums = new LinkedHashMap<>();
         sums.put("PSNR", Summary.of("PSNR", psnr));
         sums.put("SSIM", Summary.of("SSIM", ssim));
-        sums.put("LPIPS", lpips != null ? Summary.of(lpips.name(), lp) : Summary.notComputed("LPIPS", lpipsMissing));
+        sums.put("LPIPS", lpips != null ? Summary.of(lpips.name(), lp)
+                : Summary.notComputed("LPIPS", networks.lpipsMissing()));
+        sums.put("FID", fid(fid, networks.fidMissing(), refFeatures, quantFeatures));
         return new EvalReport(reference, quantized, scores, sums, settings);
+    }
+
+    private static Summary fid(FidInception net, String missing, float[][] ref, float[][] quant) {
+        if (net == null) {
+            return Summary.notComputed("FID", missing);
+        }
+        if (ref.length < 2) {
+            return Summary.notComputed("FID", "needs at least 2 images per set, got " + ref.length);
+        }
+        FrechetDistance.Result r = FrechetDistance.compute(GaussianStats.of(quant), GaussianStats.of(ref));
+        return Summary.single("FID", r.distance(), ref.length);
     }
 
     /** ImageIo reads [−1, 1]; the metrics here use [0, 1]. */
@@ -119,8 +153,8 @@ public final class EvalReport {
             c.add(ref ? "—" : cell(summaries.get("PSNR"), "%.2f"));
             c.add(ref ? "—" : cell(summaries.get("SSIM"), "%.4f"));
             c.add(ref ? "—" : cell(summaries.get("LPIPS"), "%.4f"));
-            c.add("n/c [1]");
-            c.add("n/s [2]");
+            c.add(ref ? "—" : cell(summaries.get("FID"), "%.2f"));
+            c.add("n/s [1]");
             c.add(String.format(Locale.ROOT, "%.3f", run.medianLatencyMs() / 1000));
             c.add(BenchReport.bytes(run.weightBytes()));
             c.add(BenchReport.bytes(run.activationBytes()));
@@ -129,12 +163,19 @@ public final class EvalReport {
             sb.append("| ").append(String.join(" | ", c)).append(" |\n");
         }
         sb.append('\n');
-        sb.append("[1] not computed: ").append(NotSupported.FID).append(".\n");
-        sb.append("[2] not supported: ").append(NotSupported.IMAGE_REWARD).append("; ").append(NotSupported.CLIP_SCORE)
+        sb.append("[1] not supported: ").append(NotSupported.IMAGE_REWARD).append("; ").append(NotSupported.CLIP_SCORE)
                 .append(".\n");
         Summary lp = summaries.get("LPIPS");
         if (!lp.computed()) {
             sb.append("LPIPS n/c: ").append(lp.reason()).append(".\n");
+        }
+        Summary fd = summaries.get("FID");
+        if (!fd.computed()) {
+            sb.append("FID n/c: ").append(fd.reason()).append(".\n");
+        } else {
+            sb.append("FID: Fréchet distance between the Inception-v3 pool3 features of the quantised and the reference "
+                    + "images (").append(fd.count()).append(" each); with fewer images than 2048 features the estimate is "
+                    + "biased upward, so compare FIDs of the same image count only.\n");
         }
         sb.append("PSNR/SSIM: mean ± sample std over the images (SSIM: Gaussian 11x11, σ=1.5, data range 1, per channel). "
                 + "Latency: the pipeline's total per image (text encoders, steps, VAE decode); the first image of a "
@@ -154,7 +195,7 @@ public final class EvalReport {
             return "∞";
         }
         String m = String.format(Locale.ROOT, fmt, s.mean());
-        return s.count() > 1 ? m + " ± " + String.format(Locale.ROOT, fmt, s.std()) : m;
+        return s.count() > 1 && s.min() != s.max() ? m + " ± " + String.format(Locale.ROOT, fmt, s.std()) : m;
     }
 
     /** One JSON object: settings, both models (latency in ms, memory in bytes), metric summaries, per-image scores. */

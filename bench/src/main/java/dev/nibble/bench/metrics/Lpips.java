@@ -8,6 +8,7 @@ import dev.nibble.engine.graph.GraphBuilder;
 import dev.nibble.engine.graph.Value;
 import dev.nibble.engine.io.SafetensorsFile;
 import dev.nibble.engine.ops.Conv2d;
+import dev.nibble.engine.ops.Pool2d;
 import dev.nibble.engine.ops.UnaryFn;
 import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
@@ -17,7 +18,6 @@ import dev.nibble.models.common.image.PixelRange;
 
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -35,8 +35,8 @@ import java.util.function.Function;
  *       {@code lin_k} (a 1×1 conv without bias), summed over channels and averaged over space;</li>
  *   <li>LPIPS is the sum over the five layers.</li>
  * </ol>
- * The convolutions run on the engine (both images as one batch of two, through the given executor); the
- * max-pools, normalisation and heads run on the host in double.
+ * The backbone runs on the engine as one graph (both images as one batch of two, through the given
+ * executor); the normalisation and heads run on the host in double.
  *
  * <h2>Weights (supplied by the user)</h2>
  * A safetensors file holding either the {@code lpips} package's own state dict ({@code net.slice1.0.weight},
@@ -172,70 +172,37 @@ public final class Lpips implements PerceptualDistance {
         }
     }
 
-    /** relu1..relu5 for the batch of two. */
+    /** relu1..relu5 for the batch of two, from one engine graph per image size. */
     Feature[] features(float[] x, int h, int w) {
+        CompiledGraph cg = compiled.computeIfAbsent(h + "x" + w, k -> executor.compile(graph(h, w)));
+        RunResult r = cg.run(Map.of("x", Tensor.ofFloats(Shape.of(2, 3, h, w), x)));
         Feature[] out = new Feature[5];
-        Feature in = new Feature(x, 3, h, w);
-        // stage 1: conv1 + relu
-        out[0] = convStages(in, 0, 1).get(0);
-        // stage 2: max-pool, conv2 + relu
-        out[1] = convStages(maxPool(out[0]), 1, 1).get(0);
-        // stages 3-5: max-pool, conv3 + relu, conv4 + relu, conv5 + relu
-        List<Feature> rest = convStages(maxPool(out[1]), 2, 3);
-        out[2] = rest.get(0);
-        out[3] = rest.get(1);
-        out[4] = rest.get(2);
-        return out;
-    }
-
-    /** Runs conv+ReLU stages {@code first .. first+count−1} as one engine graph; returns every stage's output. */
-    private List<Feature> convStages(Feature in, int first, int count) {
-        String key = first + ":" + count + ":" + in.h() + "x" + in.w();
-        CompiledGraph cg = compiled.computeIfAbsent(key, k -> executor.compile(graph(in, first, count)));
-        RunResult r = cg.run(Map.of("x", Tensor.ofFloats(Shape.of(2, in.c(), in.h(), in.w()), in.data())));
-        List<Feature> out = new java.util.ArrayList<>();
-        for (Tensor t : r.outputs()) {
-            out.add(new Feature(t.toFloatArray(), t.shape().dim(1), t.shape().dim(2), t.shape().dim(3)));
+        for (int i = 0; i < 5; i++) {
+            Tensor t = r.outputs().get(i);
+            out[i] = new Feature(t.toFloatArray(), t.shape().dim(1), t.shape().dim(2), t.shape().dim(3));
         }
         return out;
     }
 
-    private Graph graph(Feature in, int first, int count) {
+    /**
+     * torchvision AlexNet {@code features} up to relu5: conv1+ReLU, max-pool 3/2, conv2+ReLU, max-pool 3/2,
+     * conv3..conv5 each + ReLU; the five ReLU outputs are the graph's outputs.
+     */
+    private Graph graph(int h, int w) {
         GraphBuilder g = new GraphBuilder();
-        Value v = g.input("x", DType.F32, 2, in.c(), in.h(), in.w());
-        Value[] outs = new Value[count];
-        for (int i = 0; i < count; i++) {
-            int s = first + i;
+        Value v = g.input("x", DType.F32, 2, 3, h, w);
+        Value[] outs = new Value[5];
+        for (int s = 0; s < 5; s++) {
+            if (s == 1 || s == 2) {
+                v = g.op(Pool2d.max(3, 2, 0), "features." + (CONV_INDEX[s] - 1), v);
+            }
             Value wv = g.constant("features." + CONV_INDEX[s] + ".weight", convWeight[s]);
             Value bv = g.constant("features." + CONV_INDEX[s] + ".bias", convBias[s]);
             v = g.op(new Conv2d(STRIDE[s], STRIDE[s], PAD[s], PAD[s], PAD[s], PAD[s], true), "conv" + (s + 1), v, wv, bv);
             v = g.unary(UnaryFn.RELU, v);
-            outs[i] = v;
+            outs[s] = v;
         }
         return g.build(outs);
-    }
-
-    /** torch.nn.MaxPool2d(kernel_size=3, stride=2), no padding, floor mode. */
-    static Feature maxPool(Feature f) {
-        int oh = (f.h() - 3) / 2 + 1;
-        int ow = (f.w() - 3) / 2 + 1;
-        float[] out = new float[2 * f.c() * oh * ow];
-        for (int bc = 0; bc < 2 * f.c(); bc++) {
-            int inBase = bc * f.h() * f.w();
-            int outBase = bc * oh * ow;
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    float m = Float.NEGATIVE_INFINITY;
-                    for (int dy = 0; dy < 3; dy++) {
-                        for (int dx = 0; dx < 3; dx++) {
-                            m = Math.max(m, f.data()[inBase + (2 * y + dy) * f.w() + 2 * x + dx]);
-                        }
-                    }
-                    out[outBase + y * ow + x] = m;
-                }
-            }
-        }
-        return new Feature(out, f.c(), oh, ow);
     }
 
     /** mean over space of Σ_c lin[c]·(n0[c] − n1[c])², n = activation / (‖activation‖_c + eps). */

@@ -11,13 +11,18 @@
  *       the FID formula, the matrix square root's trace through the symmetric form
  *       tr (Σ1^½ Σ2 Σ1^½)^½ with symmetric eigen-decompositions in double (EJML), eps·I regularisation
  *       when the covariances are not usable as they are.</li>
+ *   <li>{@link dev.nibble.bench.metrics.FidInception} — the Inception-v3 of FID (pytorch-fid's port of the
+ *       TensorFlow graph) on the engine: 299×299 bilinear resize as PyTorch, pool3 features (2048), with weights
+ *       the user converts from pytorch-fid's published file (see that class).</li>
  *   <li>{@link dev.nibble.bench.metrics.Lpips} — LPIPS v0.1 (AlexNet) on the engine, with weights the user
  *       converts from the {@code lpips} package (see that class for the one-line conversion).</li>
  * </ul>
  *
- * <p>Not implemented ({@link dev.nibble.bench.metrics.NotSupported}): the Inception-v3 pool3 feature extractor
- * that turns images into FID features (the distance itself is here: given features from elsewhere, fit
- * {@code GaussianStats.of(features)} per set and call {@code FrechetDistance.compute}); ImageReward; CLIP score.
- * Commands report these as "not computed" / "not supported", never as numbers.
+ * <p>FidInception and Lpips are checked against PyTorch (torchvision's Inception3 and AlexNet classes) on
+ * deterministic weights: {@code bench/src/test/python/make_metric_fixtures.py} writes the reference outputs and
+ * the tests regenerate the same weights from the tensor names, so no network weights are stored.
+ *
+ * <p>Not implemented ({@link dev.nibble.bench.metrics.NotSupported}): ImageReward; CLIP score. Commands report
+ * these as "not supported", never as numbers.
  */
 package dev.nibble.bench.metrics;

@@ -1,5 +1,7 @@
 package dev.nibble.bench.compare;
 
+import dev.nibble.bench.metrics.FidInception;
+import dev.nibble.bench.metrics.TorchFixtures;
 import dev.nibble.engine.exec.ExecutionOptions;
 import dev.nibble.engine.exec.Executor;
 import dev.nibble.engine.spi.Backends;
@@ -82,12 +84,20 @@ class ModelAndEvalTest {
         EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, BUILT_IN, out, ps, s, ex, Progress.NONE);
         assertEquals(2, ref.generated());
         assertTrue(Files.isRegularFile(out.resolve("reference").resolve("0001.png")));
-        EvalReport report = EvalReport.compute(ref, q, s, null, "no weights", Progress.NONE);
+        EvalReport report;
+        // FID through the real feature network (deterministic test weights, see TorchFixtures): identical sets → 0
+        try (FidInception fid = new FidInception(TorchFixtures.weights("fid_inception")::get, ex, null)) {
+            report = EvalReport.compute(ref, q, s, new EvalReport.Networks(null, "no weights", fid, null), Progress.NONE);
+        }
         assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
         assertEquals(1.0, report.summary("SSIM").mean(), 1e-12);
         assertTrue(!report.summary("LPIPS").computed());
+        assertTrue(report.summary("FID").computed());
+        assertEquals(2, report.summary("FID").count());
+        assertEquals(0, report.summary("FID").mean(), 1e-3);
         String md = report.markdown();
         assertTrue(md.contains("| ∞ |"), md);
+        assertTrue(md.contains("Fréchet distance between the Inception-v3 pool3 features"), md);
         assertTrue(md.contains("ImageReward"), md);
 
         // a second run reuses both images; a changed setting regenerates
@@ -120,7 +130,7 @@ class ModelAndEvalTest {
         assertEquals(1, ref.generated());
         assertEquals(Precision.FP32, ref.precision());
         assertTrue(ref.weightBytes() > 0);
-        EvalReport report = EvalReport.compute(ref, q, s, null, "no weights", Progress.NONE);
+        EvalReport report = EvalReport.compute(ref, q, s, EvalReport.Networks.none("no weights"), Progress.NONE);
         assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
     }
 

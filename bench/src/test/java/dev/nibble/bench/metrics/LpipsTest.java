@@ -22,9 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * LPIPS with random (not the published) weights: the engine path against a plain host implementation of
- * the same network, and the properties every LPIPS has. Agreement with the published network needs its
- * weights, which the user supplies.
+ * LPIPS with random (not the published) weights: against PyTorch on the same deterministic weights, the
+ * engine path against a plain host implementation of the same network, and the properties every LPIPS has.
+ * Agreement with the published numbers needs the published weights, which the user supplies.
  */
 class LpipsTest {
     static Executor cpu;
@@ -74,6 +74,31 @@ class LpipsTest {
             assertEquals(host, engine, 1e-4 * Math.abs(host) + 1e-7);
             assertTrue(engine > 0);
         }
+    }
+
+    /**
+     * Against PyTorch: torchvision's AlexNet features with the lpips v0.1 head, deterministic weights (see
+     * TorchFixtures), an unrelated pair and a near pair of 64x48 images in [-1, 1].
+     */
+    @Test
+    void matchesPyTorchOnDeterministicWeights() {
+        Map<String, Tensor> w = TorchFixtures.weights("lpips_alex");
+        int plane = 3 * 64 * 48;
+        float[] a = TorchFixtures.values("lpips.input.a", 2 * plane, -1, 1);
+        float[] b = TorchFixtures.values("lpips.input.b", 2 * plane, -1, 1);
+        try (dev.nibble.engine.io.SafetensorsFile ref = TorchFixtures.outputs();
+             Lpips lp = new Lpips(w::get, cpu, null)) {
+            float[] expected = ref.tensor("lpips.distance").toFloatArray();
+            float[] b1 = ref.tensor("lpips.input.b1").toFloatArray();
+            double far = lp.distance(chw(a, 0, plane), chw(b, 0, plane), PixelRange.SIGNED);
+            double near = lp.distance(chw(a, plane, plane), new ChwImage(3, 64, 48, b1), PixelRange.SIGNED);
+            assertEquals(expected[0], far, 1e-5 * expected[0], "unrelated pair");
+            assertEquals(expected[1], near, 1e-4 * expected[1], "near pair");
+        }
+    }
+
+    private static ChwImage chw(float[] all, int offset, int plane) {
+        return new ChwImage(3, 64, 48, java.util.Arrays.copyOfRange(all, offset, offset + plane));
     }
 
     @Test
