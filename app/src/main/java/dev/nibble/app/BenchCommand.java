@@ -34,7 +34,7 @@ import java.util.function.Function;
 @Command(name = "bench", sortOptions = false,
         description = {"Benchmark backends side by side: op workloads (Linear fp32/bf16, SvdqLinear int4, Attention, "
                 + "Conv2d) at FLUX.1 shapes and model workloads (one denoising step, a whole generation) of the "
-                + "built-in model and of every --model folder; latency, throughput and memory per row.",
+                + "built-in model and of every --model folder (FLUX or SDXL); latency, throughput and memory per row.",
                 "Unsupported combinations are reported as such, never as numbers."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Reduced sizes and repetitions (finishes in about a minute on 2 cores).")
@@ -64,7 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> kinds = new ArrayList<>();
 
     @Option(names = "--model", arity = "1..*", paramLabel = "DIR",
-            description = "Model folders (diffusers FLUX pipeline layout, 16/32-bit or svdq-int4) for step and generation rows.")
+            description = "Model folders (diffusers FLUX or SDXL pipeline layout, 16/32-bit or svdq-int4) for step and generation rows.")
     List<Path> models = new ArrayList<>();
 
     @Option(names = "--no-builtin-model", description = "Leave out the built-in nibble-shapes model.")
@@ -73,10 +73,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "PX", description = "Image size of the model workloads (default: 64 for the built-in model, 1024 otherwise; 256 with --quick).")
     Integer size;
 
-    @Option(names = "--steps", description = "Steps of a whole generation (default: 20 for the built-in model, 28 otherwise; 4/2 with --quick).")
+    @Option(names = "--steps", description = "Steps of a whole generation (default: 20 for the built-in model and other tiny models, else 28 for FLUX, 50 for SDXL; 2 with --quick).")
     Integer steps;
 
-    @Option(names = "--max-sequence-length", paramLabel = "N", description = "T5 padding length (default: 32 for the built-in model, 512 otherwise).")
+    @Option(names = "--max-sequence-length", paramLabel = "N", description = "FLUX T5 padding length (default: 32 for the built-in model, 512 otherwise; not used by SDXL).")
     Integer maxSequenceLength;
 
     @Option(names = "--warmup", paramLabel = "N", description = "Unmeasured runs per row (default: 1 with --quick, else 2).")

@@ -4,6 +4,7 @@ import dev.nibble.engine.spi.Availability;
 import dev.nibble.engine.spi.Backend;
 import dev.nibble.engine.spi.Backends;
 import dev.nibble.engine.spi.Device;
+import dev.nibble.models.sdxl.SdxlRequest;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ public final class BenchSession {
      * @param builtInModel      the built-in model's folder, or null to leave it out
      * @param size              image size for the model workloads (null: per-model default)
      * @param steps             generation steps (null: per-model default)
-     * @param maxSequenceLength T5 padding length (null: per-model default)
+     * @param maxSequenceLength T5 padding length of FLUX folders (null: per-model default)
      * @param config            repetitions and budgets
      * @param backends          backend names to run on (empty: every available backend)
      * @param baseline          backend the others are compared with (null: none)
@@ -77,12 +78,22 @@ public final class BenchSession {
     }
 
     /**
-     * The model settings for one folder: the built-in model's own defaults for it and other tiny models
+     * The model settings for one FLUX folder: the built-in model's own defaults for it and other tiny models
      * ({@link ModelWorkloads#isTiny}), or FLUX.1's; --size/--steps/--max-sequence-length override both.
      */
     public static ModelWorkloads.Settings modelSettings(Options o, boolean builtIn) {
+        return modelSettings(o, builtIn, false);
+    }
+
+    /**
+     * The model settings for one folder: the built-in model's own defaults for it and other tiny models
+     * ({@link ModelWorkloads#isTiny}), else FLUX.1's or, for an SDXL folder, SDXL's (50 steps; the sequence
+     * length does not apply to its CLIP encoders); --size/--steps/--max-sequence-length override them all.
+     */
+    public static ModelWorkloads.Settings modelSettings(Options o, boolean builtIn, boolean sdxl) {
+        int fullSteps = sdxl ? SdxlRequest.DEFAULT_STEPS : 28;
         int size = o.size() != null ? o.size() : builtIn ? 64 : o.quick() ? 256 : 1024;
-        int steps = o.steps() != null ? o.steps() : builtIn ? (o.quick() ? 2 : 20) : (o.quick() ? 2 : 28);
+        int steps = o.steps() != null ? o.steps() : builtIn ? (o.quick() ? 2 : 20) : (o.quick() ? 2 : fullSteps);
         int seq = o.maxSequenceLength() != null ? o.maxSequenceLength() : builtIn ? 32 : o.quick() ? 64 : 512;
         return new ModelWorkloads.Settings(size, steps, seq);
     }
@@ -102,7 +113,8 @@ public final class BenchSession {
             dirs.addAll(o.models());
             for (Path dir : dirs) {
                 boolean builtIn = dir.equals(o.builtInModel()) || ModelWorkloads.isTiny(dir);
-                WorkloadGroup g = ModelWorkloads.forModel(dir, modelSettings(o, builtIn), modelKinds);
+                WorkloadGroup g = ModelWorkloads.forModel(dir, modelSettings(o, builtIn, ModelWorkloads.isSdxl(dir)),
+                        modelKinds);
                 if (g.workloads().stream().allMatch(w -> o.precisions().contains(w.precision()))) {
                     groups.add(g);
                 }

@@ -1,43 +1,30 @@
 package dev.nibble.bench.compare;
 
 import dev.nibble.engine.exec.CompiledGraph;
-import dev.nibble.engine.exec.ExecutionOptions;
 import dev.nibble.engine.exec.Executor;
 import dev.nibble.engine.graph.Node;
 import dev.nibble.engine.io.ModelIndex;
-import dev.nibble.engine.spi.Backends;
 import dev.nibble.engine.spi.Device;
-import dev.nibble.engine.spi.UnsupportedNodeException;
 import dev.nibble.engine.tensor.DType;
-import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
-import dev.nibble.models.common.nn.SafetensorsWeights;
 import dev.nibble.models.common.nn.Weights;
-import dev.nibble.models.common.scheduler.DiffusionNoise;
-import dev.nibble.models.common.scheduler.FlowMatchEulerDiscreteScheduler;
-import dev.nibble.models.flux.FluxPipeline;
-import dev.nibble.models.flux.FluxRequest;
-import dev.nibble.models.flux.FluxResult;
-import dev.nibble.models.flux.FluxTransformer2DModel;
-import dev.nibble.models.flux.LatentPacking;
-import dev.nibble.models.flux.PromptEmbeddings;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Model-level workloads for a diffusers pipeline folder: one denoising step (the transformer's forward
- * pass and the scheduler step, from fixed prompt embeddings and latents) and a whole text-to-image
- * generation (text encoders, every step, VAE decode). FLUX.1 folders ({@code FluxPipeline}) are
- * supported; the precision is read from the transformer's weights (svdq-int4 when it holds quantised
- * layers, otherwise the dtype most of its bytes are stored in). SDXL folders are refused with a message:
- * their step and generation rows are not implemented yet ({@code nibble eval} does run SDXL folders).
+ * Model-level workloads for a diffusers pipeline folder: one denoising step (the denoiser's forward pass
+ * and the scheduler step, from fixed prompt embeddings and latents) and a whole text-to-image generation
+ * (text encoders, every step, VAE decode). FLUX.1 folders ({@code FluxPipeline}, the transformer; see
+ * {@link FluxBenchPipeline}) and SDXL folders ({@code StableDiffusionXLPipeline}, the U-Net with
+ * classifier-free guidance; see {@link SdxlBenchPipeline}) are supported, other pipelines are refused with
+ * a message. The precision is read from the denoiser's weights (svdq-int4 when it holds quantised layers,
+ * otherwise the dtype most of its bytes are stored in), so a folder quantised by {@code nibble quantize}
+ * gives svdq-int4 rows and its 16/32-bit original fp32 or bf16 rows.
  */
 public final class ModelWorkloads {
     /** Prompt used by the model workloads (inside the built-in model's vocabulary, harmless elsewhere). */
@@ -49,7 +36,7 @@ public final class ModelWorkloads {
      *
      * @param size              image height and width in pixels
      * @param steps             denoising steps of the generation
-     * @param maxSequenceLength T5 padding length
+     * @param maxSequenceLength T5 padding length (FLUX; SDXL's CLIP encoders pad to their own length)
      */
     public record Settings(int size, int steps, int maxSequenceLength) {
         public Settings {
@@ -78,30 +65,38 @@ public final class ModelWorkloads {
      * use, closed when the group is released) and prompt embeddings computed once on the CPU.
      *
      * @param kinds which of STEP and GENERATION to include
-     * @throws UnsupportedOperationException for pipelines other than FLUX
+     * @throws UnsupportedOperationException for pipelines other than FLUX and SDXL
      */
     public static WorkloadGroup forModel(Path dir, Settings settings, List<WorkloadKind> kinds) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model folder not found: " + dir);
         }
-        String cls = pipelineClass(dir);
-        if (!cls.startsWith("Flux")) {
-            throw new UnsupportedOperationException("model-level benchmarks support FLUX pipeline folders only; "
-                    + dir + " is a " + cls + " (SDXL step/generation rows are not implemented yet; nibble eval runs SDXL)");
-        }
+        BenchPipeline<?> pipeline = pipelineFor(dir, settings);
         String model = dir.toAbsolutePath().normalize().getFileName().toString();
-        FluxState state = new FluxState(dir, settings);
-        Precision precision = state.precision();
+        Precision precision = pipeline.precision();
         List<Workload> ws = new ArrayList<>();
         String size = settings.size() + "x" + settings.size();
         if (kinds.contains(WorkloadKind.STEP)) {
-            ws.add(new FluxStep(model + " step " + size, precision, state));
+            ws.add(new Step(model + " step " + size, precision, pipeline));
         }
         if (kinds.contains(WorkloadKind.GENERATION)) {
-            ws.add(new FluxGeneration(model + " generation " + size + " " + settings.steps() + " steps", precision,
-                    state));
+            ws.add(new Generation(model + " generation " + size + " " + settings.steps() + " steps", precision,
+                    pipeline));
         }
-        return new WorkloadGroup(model, ws, state::close);
+        return new WorkloadGroup(model, ws, pipeline);
+    }
+
+    /** The folder's pipeline family, from model_index.json's _class_name (nothing loaded yet). */
+    private static BenchPipeline<?> pipelineFor(Path dir, Settings settings) {
+        String cls = pipelineClass(dir);
+        if (cls.startsWith("StableDiffusionXL")) {
+            return new SdxlBenchPipeline(dir, settings);
+        }
+        if (cls.startsWith("Flux")) {
+            return new FluxBenchPipeline(dir, settings);
+        }
+        throw new UnsupportedOperationException("model-level benchmarks support FLUX and SDXL pipeline folders; "
+                + dir + " is a " + cls);
     }
 
     /** Whether a folder holds an SDXL pipeline (model_index.json's _class_name StableDiffusionXL*). */
@@ -119,9 +114,10 @@ public final class ModelWorkloads {
     }
 
     /**
-     * Whether a folder's transformer (SDXL: U-Net) is tiny (under 64 MB of safetensors): the built-in nibble-shapes model,
-     * its quantised versions, test models. Such models get the built-in model's defaults (64 px, 20 steps,
-     * 32 text tokens) instead of FLUX.1's (1024 px, 28 steps, 512 tokens).
+     * Whether a folder's transformer (SDXL: U-Net) is tiny (under 64 MB of safetensors): the built-in
+     * nibble-shapes model, its quantised versions, test models. Such models get the built-in model's defaults
+     * (64 px, 20 steps, 32 text tokens) instead of the full-size ones (1024 px; 28 steps and 512 tokens for
+     * FLUX.1, 50 steps for SDXL).
      */
     public static boolean isTiny(Path modelDir) {
         Path transformer;
@@ -144,7 +140,7 @@ public final class ModelWorkloads {
         }
     }
 
-    /** The precision a transformer's weights are stored in. */
+    /** The precision a denoiser's (transformer's or U-Net's) weights are stored in. */
     static Precision precisionOf(Weights w) {
         String format = w.metadata().get("nibble.format");
         if ("svdq-int4".equals(format)) {
@@ -167,81 +163,16 @@ public final class ModelWorkloads {
         };
     }
 
-    /** The loaded pipeline, one executor per device, and the embeddings and latents the step uses. */
-    static final class FluxState implements AutoCloseable {
-        final Path dir;
-        final Settings settings;
-        private FluxPipeline pipeline;
-        private PromptEmbeddings embeddings;
-        private final Map<Device, Executor> executors = new IdentityHashMap<>();
-        private Precision precision;
-
-        FluxState(Path dir, Settings settings) {
-            this.dir = dir;
-            this.settings = settings;
-        }
-
-        synchronized FluxPipeline pipeline() {
-            if (pipeline == null) {
-                pipeline = FluxPipeline.load(dir);
-            }
-            return pipeline;
-        }
-
-        /** Read from the transformer's safetensors headers (memory-mapped, nothing loaded). */
-        synchronized Precision precision() {
-            if (precision == null) {
-                try (SafetensorsWeights w = SafetensorsWeights.open(ModelIndex.read(dir).componentDir("transformer"))) {
-                    precision = precisionOf(w);
-                }
-            }
-            return precision;
-        }
-
-        synchronized Executor executor(Device device, Device fallback) {
-            return executors.computeIfAbsent(device, d -> new Executor(d, fallback,
-                    ExecutionOptions.DEFAULT.withStrict(fallback == null)));
-        }
-
-        /** Prompt embeddings, computed once on the CPU (the step measures the transformer, not the encoders). */
-        synchronized PromptEmbeddings embeddings() {
-            if (embeddings == null) {
-                Device cpu = Backends.discover().cpu();
-                embeddings = pipeline().textEncoder().encode(new Executor(cpu, null, ExecutionOptions.DEFAULT),
-                        List.of(PROMPT), settings.maxSequenceLength());
-            }
-            return embeddings;
-        }
-
-        int latentSize() {
-            return LatentPacking.latentSize(settings.size(), pipeline().vae().vaeScaleFactor());
-        }
-
-        int imageSeqLen() {
-            int l = latentSize();
-            return (l / 2) * (l / 2);
-        }
-
-        @Override
-        public synchronized void close() {
-            if (pipeline != null) {
-                pipeline.close();
-                pipeline = null;
-            }
-            executors.clear();
-            embeddings = null;
-        }
-    }
-
-    private abstract static class FluxWorkload implements Workload {
+    /** Fields and naming every model workload shares; the family-specific work is the pipeline's. */
+    private abstract static class ModelWorkload implements Workload {
         final String name;
         final Precision precision;
-        final FluxState state;
+        final BenchPipeline<?> pipeline;
 
-        FluxWorkload(String name, Precision precision, FluxState state) {
+        ModelWorkload(String name, Precision precision, BenchPipeline<?> pipeline) {
             this.name = name;
             this.precision = precision;
-            this.state = state;
+            this.pipeline = pipeline;
         }
 
         @Override
@@ -259,35 +190,16 @@ public final class ModelWorkloads {
             return 0;
         }
 
-        /** The transformer compiled for this shape on {@code ex}, or "unsupported" when a node cannot be placed. */
-        CompiledGraph transformer(Executor ex, int textLen) {
-            try {
-                return state.pipeline().transformer().compiled(ex, 1, state.imageSeqLen(), textLen);
-            } catch (UnsupportedNodeException e) {
-                throw new UnsupportedWorkloadException(e.getMessage(), e);
-            }
-        }
-
-        static int fallbackNodes(CompiledGraph cg, Device device) {
-            int n = 0;
-            for (Node node : cg.placed().nodes()) {
-                if (!cg.placed().transfers().contains(node) && cg.placed().deviceOf().get(node) != device) {
-                    n++;
-                }
-            }
-            return n;
-        }
-
         @Override
         public String toString() {
             return name + " " + precision;
         }
     }
 
-    /** One denoising step: a one-step schedule run by {@link FluxPipeline#denoise}. */
-    static final class FluxStep extends FluxWorkload {
-        FluxStep(String name, Precision precision, FluxState state) {
-            super(name, precision, state);
+    /** One denoising step: a one-step schedule run through the pipeline's denoising loop. */
+    private static final class Step extends ModelWorkload {
+        Step(String name, Precision precision, BenchPipeline<?> pipeline) {
+            super(name, precision, pipeline);
         }
 
         @Override
@@ -297,66 +209,28 @@ public final class ModelWorkloads {
 
         @Override
         public String detail() {
-            return "transformer forward + scheduler step, batch 1, " + state.settings.size() + "x"
-                    + state.settings.size() + ", text length " + state.settings.maxSequenceLength();
+            return pipeline.stepDetail();
         }
 
         @Override
         public Prepared prepare(Device device, Device fallback) {
-            FluxPipeline p = state.pipeline();
-            Executor ex = state.executor(device, fallback);
-            PromptEmbeddings emb = state.embeddings();
-            CompiledGraph cg = transformer(ex, emb.textSeqLen());
-            int l = state.latentSize();
-            int c = p.transformer().config().latentChannels();
-            Tensor latents = LatentPacking.pack(Tensor.ofFloats(Shape.of(1, c, l, l),
-                    DiffusionNoise.normal(SEED, c * l * l)));
-            Float guidance = p.transformer().config().guidanceEmbeds() ? FluxRequest.DEFAULT_GUIDANCE : null;
-            FluxTransformer2DModel t = p.transformer();
-            long weights = t.weightBytes();
-            long arena = cg.memoryPlan().totalArenaBytes();
-            int fb = fallbackNodes(cg, device);
-            return new Prepared() {
+            BenchPipeline.PreparedStep step = pipeline.prepareStep(pipeline.executor(device, fallback));
+            return new ModelRun(step.weightBytes(), step.graph(), device) {
                 @Override
                 public Sample run() {
-                    FlowMatchEulerDiscreteScheduler sch = p.scheduler(1, state.imageSeqLen());
                     long t0 = System.nanoTime();
-                    try {
-                        p.denoise(ex, emb, latents, l, l, sch, 0, guidance, null);
-                    } catch (UnsupportedNodeException e) {
-                        throw new UnsupportedWorkloadException(e.getMessage(), e);
-                    }
+                    BenchPipeline.orUnsupported(step.step());
                     long ns = System.nanoTime() - t0;
                     return new Sample(ns, ns);
-                }
-
-                @Override
-                public long weightBytes() {
-                    return weights;
-                }
-
-                @Override
-                public long activationBytes() {
-                    return arena;
-                }
-
-                @Override
-                public int fallbackNodes() {
-                    return fb;
-                }
-
-                @Override
-                public void close() {
-                    // compiled graphs are cached in the model and released with the group
                 }
             };
         }
     }
 
-    /** A whole text-to-image generation through {@link FluxPipeline#generate}. */
-    static final class FluxGeneration extends FluxWorkload {
-        FluxGeneration(String name, Precision precision, FluxState state) {
-            super(name, precision, state);
+    /** A whole text-to-image generation through the pipeline; the row reports the pipeline's own total time. */
+    private static final class Generation extends ModelWorkload {
+        Generation(String name, Precision precision, BenchPipeline<?> pipeline) {
+            super(name, precision, pipeline);
         }
 
         @Override
@@ -366,73 +240,71 @@ public final class ModelWorkloads {
 
         @Override
         public String detail() {
-            Settings s = state.settings;
-            return "text encoders + " + s.steps() + " steps + VAE decode, " + s.size() + "x" + s.size()
-                    + ", text length " + s.maxSequenceLength();
+            return pipeline.generationDetail();
         }
 
         @Override
         public Prepared prepare(Device device, Device fallback) {
-            FluxPipeline p = state.pipeline();
-            Executor ex = state.executor(device, fallback);
-            Settings s = state.settings;
-            FluxRequest req = FluxRequest.of(PROMPT).withSize(s.size(), s.size()).withSteps(s.steps()).withSeed(SEED)
-                    .withMaxSequenceLength(s.maxSequenceLength());
-            long weights = weightBytes(p);
-            CompiledGraph cg = transformer(ex, s.maxSequenceLength());
-            int fb = fallbackNodes(cg, device);
-            long[] arena = {cg.memoryPlan().totalArenaBytes()};
-            return new Prepared() {
+            Executor ex = pipeline.executor(device, fallback);
+            long weights = pipeline.pipelineWeightBytes();
+            CompiledGraph cg = pipeline.generationGraph(ex);
+            return new ModelRun(weights, cg, device) {
                 @Override
                 public Sample run() {
                     long t0 = System.nanoTime();
-                    FluxResult r;
-                    try {
-                        r = p.generate(ex, req, null);
-                    } catch (UnsupportedNodeException e) {
-                        throw new UnsupportedWorkloadException(e.getMessage(), e);
-                    }
+                    BenchPipeline.Generated g = pipeline.generate(ex);
                     long wall = System.nanoTime() - t0;
-                    arena[0] = r.memory().transformerArenaBytes();
-                    return new Sample(r.timings().total(), wall);
-                }
-
-                @Override
-                public long weightBytes() {
-                    return weights;
-                }
-
-                @Override
-                public long activationBytes() {
-                    return arena[0];
-                }
-
-                @Override
-                public int fallbackNodes() {
-                    return fb;
-                }
-
-                @Override
-                public void close() {
+                    activationBytes = g.denoiserArenaBytes();
+                    return new Sample(g.totalNanos(), wall);
                 }
             };
         }
+    }
 
-        /** The transformer's weights plus whatever the folder's other safetensors hold (encoders, VAE). */
-        private long weightBytes(FluxPipeline p) {
-            long n = p.transformer().weightBytes();
-            try (var files = Files.walk(state.dir, 2)) {
-                n += files.filter(f -> f.toString().toLowerCase(Locale.ROOT).endsWith(".safetensors"))
-                        .filter(f -> !f.getParent().getFileName().toString().equals("transformer"))
-                        .mapToLong(f -> {
-                            try {
-                                return Files.size(f);
-                            } catch (java.io.IOException e) {
-                                return 0;
-                            }
-                        }).sum();
-            } catch (java.io.IOException e) {
-                // leave the transformer's bytes alone
+    /**
+     * A model workload prepared on one device (the measured {@link #run} is the subclass's): the weights it
+     * counts, the denoiser's activation arena (as planned for the compiled graph, replaced by what a run
+     * reports) and the denoiser's nodes placed on the fallback device. Compiled graphs are cached in the
+     * model and released with the group.
+     */
+    private abstract static class ModelRun implements Workload.Prepared {
+        private final long weightBytes;
+        private final int fallbackNodes;
+        volatile long activationBytes;
+
+        ModelRun(long weightBytes, CompiledGraph denoiser, Device device) {
+            this.weightBytes = weightBytes;
+            this.activationBytes = denoiser.memoryPlan().totalArenaBytes();
+            this.fallbackNodes = fallbackNodes(denoiser, device);
+        }
+
+        @Override
+        public long weightBytes() {
+            return weightBytes;
+        }
+
+        @Override
+        public long activationBytes() {
+            return activationBytes;
+        }
+
+        @Override
+        public int fallbackNodes() {
+            return fallbackNodes;
+        }
+
+        @Override
+        public void close() {
+            // compiled graphs are cached in the model and released with the group
+        }
+
+        /** Nodes of {@code cg} placed on another device than {@code device} (transfers not counted). */
+        private static int fallbackNodes(CompiledGraph cg, Device device) {
+            int n = 0;
+            for (Node node : cg.placed().nodes()) {
+                if (!cg.placed().transfers().contains(node) && cg.placed().deviceOf().get(node) != device) {
+                    n++;
+                }
             }
             return n;
         }

@@ -6,8 +6,8 @@
  * op workloads ({@link dev.nibble.bench.compare.OpWorkloads}: one-node graphs of Linear with fp32 and bf16
  * weights, SvdqLinear with valid random int4 tensors, Attention, Conv2d, at the FLUX.1 shapes or reduced
  * ones for --quick) and model workloads ({@link dev.nibble.bench.compare.ModelWorkloads}: one denoising step
- * and a whole generation of a FLUX pipeline folder) — and {@link dev.nibble.bench.compare.BenchRunner} runs
- * every group on every device: all cells of a group prepared and warmed up, then the repetitions
+ * and a whole generation of a FLUX or SDXL pipeline folder, 16/32-bit or svdq-int4) — and
+ * {@link dev.nibble.bench.compare.BenchRunner} runs every group on every device: all cells of a group prepared and warmed up, then the repetitions
  * round-robin across the cells (rotating the start each round) so that machine noise lands on every
  * backend and precision alike. Ops are placed strictly: a device that lacks the op gives an "unsupported"
  * row, never a CPU-fallback number. {@link dev.nibble.bench.compare.BenchReport} renders the rows as

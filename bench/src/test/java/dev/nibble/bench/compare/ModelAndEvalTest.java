@@ -63,12 +63,13 @@ class ModelAndEvalTest {
     }
 
     @Test
-    void nonFluxFoldersAreRefusedWithAMessage(@TempDir Path dir) throws Exception {
+    void otherPipelinesAreRefusedWithAMessage(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("model_index.json"),
-                "{\"_class_name\": \"StableDiffusionXLPipeline\", \"_diffusers_version\": \"0.31.0\"}");
+                "{\"_class_name\": \"StableDiffusion3Pipeline\", \"_diffusers_version\": \"0.31.0\"}");
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> ModelWorkloads.forModel(dir, new ModelWorkloads.Settings(64, 1, 8), List.of(WorkloadKind.STEP)));
-        assertTrue(e.getMessage().contains("StableDiffusionXLPipeline"), e.getMessage());
+        assertTrue(e.getMessage().contains("StableDiffusion3Pipeline"), e.getMessage());
+        assertTrue(e.getMessage().contains("FLUX and SDXL"), e.getMessage());
     }
 
     @Test
@@ -112,6 +113,55 @@ class ModelAndEvalTest {
 
     /** The golden SDXL test pipeline (random weights, 32-px sample size); surefire passes -Dnibble.shared. */
     static final Path GOLDEN_SDXL = Path.of(System.getProperty("nibble.shared", "../../shared"), "golden/models/sdxl");
+
+    @Test
+    void stepAndGenerationOfTheGoldenSdxlFolderAreMeasured() {
+        assertTrue(Files.isRegularFile(GOLDEN_SDXL.resolve("model_index.json")), "golden SDXL model not found at " + GOLDEN_SDXL);
+        WorkloadGroup g = ModelWorkloads.forModel(GOLDEN_SDXL, new ModelWorkloads.Settings(32, 2, 8),
+                List.of(WorkloadKind.STEP, WorkloadKind.GENERATION));
+        assertEquals(List.of("sdxl step 32x32", "sdxl generation 32x32 2 steps"),
+                g.workloads().stream().map(Workload::name).toList());
+        assertTrue(g.workloads().stream().allMatch(w -> w.precision() == Precision.FP32));
+        List<BenchRow> rows = new BenchRunner(new BenchConfig(1, 0, 2, 0, 1, false),
+                List.of(new BenchRunner.Target("cpu", cpu)), cpu, Progress.NONE).run(List.of(g));
+        assertEquals(2, rows.size());
+        for (BenchRow r : rows) {
+            assertEquals(BenchRow.Status.OK, r.status(), r.reason());
+            assertEquals(Precision.FP32, r.precision());
+            assertEquals(2, r.time().count());
+            assertTrue(r.time().min() >= 0 && r.wall().min() >= 0, "latencies are non-negative");
+            assertTrue(r.weightBytes() > 0, "U-Net weights: " + r.weightBytes());
+            assertTrue(r.activationBytes() > 0, "U-Net arena: " + r.activationBytes());
+            assertTrue(r.deviceBytes() >= 0 && r.deviceHighWaterBytes() >= 0);
+            assertTrue(r.hostRssBytes() >= 0 && r.hostPeakRssBytes() >= 0);
+            assertEquals(0, r.fallbackNodes());
+            assertTrue(r.detail().contains("32x32"), r.detail());
+        }
+        BenchRow step = rows.get(0);
+        BenchRow generation = rows.get(1);
+        assertEquals(WorkloadKind.STEP, step.kind());
+        assertEquals(WorkloadKind.GENERATION, generation.kind());
+        assertTrue(step.detail().contains("U-Net"), step.detail());
+        assertTrue(generation.weightBytes() > step.weightBytes(), "generation counts the text encoders and VAE too");
+        String md = new BenchReport(rows, null, java.util.Map.of(), java.util.Map.of(), java.time.Instant.now(), 0)
+                .markdown();
+        assertTrue(md.contains("sdxl step 32x32") && md.contains("sdxl generation 32x32 2 steps"), md);
+    }
+
+    @Test
+    void sdxlFoldersGetSdxlDefaultsUnlessTiny() {
+        BenchSession.Options o = new BenchSession.Options(false, EnumSet.allOf(Precision.class),
+                EnumSet.noneOf(OpWorkloads.Family.class), EnumSet.of(WorkloadKind.STEP, WorkloadKind.GENERATION),
+                List.of(GOLDEN_SDXL), null, null, null, null, BenchConfig.quick(), List.of(), null);
+        assertEquals(50, BenchSession.modelSettings(o, false, true).steps());
+        assertEquals(28, BenchSession.modelSettings(o, false, false).steps());
+        assertEquals(1024, BenchSession.modelSettings(o, false, true).size());
+        List<WorkloadGroup> groups = BenchSession.groups(o);
+        assertEquals(1, groups.size(), "the golden SDXL folder is tiny: the built-in model's settings");
+        assertEquals(List.of("sdxl step 64x64", "sdxl generation 64x64 20 steps"),
+                groups.get(0).workloads().stream().map(Workload::name).toList());
+        groups.forEach(WorkloadGroup::release);
+    }
 
     @Test
     void evalRunsSdxlFoldersThroughTheSdxlPipeline(@TempDir Path out) throws Exception {
