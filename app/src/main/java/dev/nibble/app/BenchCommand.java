@@ -67,7 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Model folders (diffusers FLUX or SDXL pipeline layout, 16/32-bit or svdq-int4) for step and generation rows.")
     List<Path> models = new ArrayList<>();
 
-    @Option(names = "--no-builtin-model", description = "Leave out the built-in nibble-shapes model.")
+    @Option(names = "--no-builtin-model", description = "Leave out the built-in nibble-shapes model (and its 4-bit version nibble-shapes-svdq, benchmarked with svdq-int4).")
     boolean noBuiltin;
 
     @Option(names = "--size", paramLabel = "PX", description = "Image size of the model workloads (default: 64 for the built-in model, 1024 otherwise; 256 with --quick).")
@@ -117,7 +117,14 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         Path builtIn = noBuiltin ? null : builtInModel();
-        BenchSession.Options o = new BenchSession.Options(quick, prec, fams, ks, models, builtIn, size, steps,
+        List<Path> modelFolders = new ArrayList<>(models);
+        // the built-in model ships a 4-bit version beside it: its rows are the svdq-int4 side of the built-in model
+        Path builtInSvdq = builtIn == null ? null : builtIn.resolveSibling(builtIn.getFileName() + "-svdq");
+        if (builtInSvdq != null && prec.contains(Precision.SVDQ_INT4)
+                && Files.isRegularFile(builtInSvdq.resolve("model_index.json")) && !models.contains(builtInSvdq)) {
+            modelFolders.add(0, builtInSvdq);
+        }
+        BenchSession.Options o = new BenchSession.Options(quick, prec, fams, ks, modelFolders, builtIn, size, steps,
                 maxSequenceLength, config, backends, baseline);
 
         Backends all = Backends.discover();
@@ -150,7 +157,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (builtIn != null) {
             modelDirs.add(builtIn.toString());
         }
-        models.forEach(m -> modelDirs.add(m.toString()));
+        modelFolders.forEach(m -> modelDirs.add(m.toString()));
         settings.put("models", modelDirs);
         Progress progress = noProgress ? Progress.NONE : ProgressBar.stderr("bench");
         BenchReport report = BenchSession.run(groups, targets, all.cpu(), config, baseline, settings, all, progress);

@@ -130,17 +130,17 @@ public final class EvalCommand implements Callable<Integer> {
         PerceptualDistance lpips = null;
         FidInception fid = null;
         try {
-            EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, model, out, ps, settings, ex, progress);
-            EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, quantized, out, ps, settings, ex, progress);
-            String lpipsMissing = "no --lpips-weights given";
+            // the metric networks first: a wrong weights file fails before any image is generated
             if (lpipsWeights != null) {
-                lpips = Lpips.load(lpipsWeights, ex);
+                lpips = metricNetwork("--lpips-weights", lpipsWeights, () -> Lpips.load(lpipsWeights, ex));
             }
             if (inceptionWeights != null) {
-                fid = FidInception.load(inceptionWeights, ex);
+                fid = metricNetwork("--inception-weights", inceptionWeights, () -> FidInception.load(inceptionWeights, ex));
             }
-            report = EvalReport.compute(ref, q, settings,
-                    new EvalReport.Networks(lpips, lpipsMissing, fid, "no --inception-weights given"), progress);
+            EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, model, out, ps, settings, ex, progress);
+            EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, quantized, out, ps, settings, ex, progress);
+            report = EvalReport.compute(ref, q, settings, new EvalReport.Networks(lpips, "no --lpips-weights given", fid,
+                    "no --inception-weights given"), progress);
         } finally {
             if (lpips != null) {
                 lpips.close();
@@ -158,5 +158,15 @@ public final class EvalCommand implements Callable<Integer> {
             System.out.flush();
         }
         return NibbleCli.EXIT_OK;
+    }
+
+    /** Loads a metric network, turning a malformed or mismatched weights file into bad input naming it. */
+    private static <T> T metricNetwork(String option, Path file, java.util.function.Supplier<T> load) {
+        try {
+            return load.get();
+        } catch (IllegalArgumentException | dev.nibble.engine.io.SafetensorsException e) {
+            String m = e.getMessage();
+            throw new BadInputException(option + " " + file + ": " + (m.contains(file.toString()) ? m.replace(file + ": ", "") : m), e);
+        }
     }
 }

@@ -108,7 +108,8 @@ abstract class BenchPipeline<P extends AutoCloseable> implements AutoCloseable {
     /** The denoiser's weights plus whatever the folder's other safetensors hold (text encoders, VAE). */
     long pipelineWeightBytes() {
         long n = denoiserWeightBytes();
-        try (var files = Files.walk(dir, 2)) {
+        // follow links: a quantised folder shares its text encoders and VAE with the original through symlinks
+        try (var files = Files.walk(dir, 2, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             n += files.filter(f -> f.toString().toLowerCase(Locale.ROOT).endsWith(".safetensors"))
                     .filter(f -> !f.getParent().getFileName().toString().equals(denoiserComponent))
                     .mapToLong(BenchPipeline::sizeOrZero).sum();

@@ -113,7 +113,10 @@ public final class OpWorkloads {
             }
             switch (p) {
                 case FP32, BF16 -> ws.add(linear(name, m, k, n, p, x, shared));
-                case SVDQ_INT4 -> ws.add(svdqLinear(name, m, k, n, SVDQ_GROUP, SVDQ_RANK, x, shared));
+                case SVDQ_INT4 -> {
+                    ws.add(svdqLinear(name, m, k, n, SVDQ_GROUP, SVDQ_RANK, x, shared));
+                    ws.add(svdqLinearUnfused(name + " unfused", m, k, n, SVDQ_GROUP, SVDQ_RANK, x, shared));
+                }
                 case FP16 -> { } // the op rows use bf16 for 16-bit weights
             }
         }
@@ -208,6 +211,56 @@ public final class OpWorkloads {
             Value bias = g.constant("bias", random(new TensorSpec(DType.BF16, Shape.of(n)), 9, 0.1f));
             return g.build(g.op(op, "svdq", xv, qw, ws, smooth, down, up, bias));
         }), () -> Map.of("x", x.get()));
+    }
+
+    /**
+     * The same SVDQ linear with its low-rank branch outside the 4-bit kernel, as an engine without the fusion
+     * runs it: a rank-0 SvdqLinear (smooth, quantise, int4 GEMM, bias) plus x·(1/λ), ·proj_downᵀ, ·proj_upᵀ and
+     * an add as separate nodes. Against {@link #svdqLinear} it measures what fusing the branch into the
+     * quantisation pass and the GEMM epilogue saves (SVDQuant §4.3). Same tensors, same operation count.
+     */
+    static Workload svdqLinearUnfused(String name, int m, int k, int n, int group, int rank, Supplier<Tensor> x,
+                                      Shared shared) {
+        SvdqLinear op = new SvdqLinear(group, true);
+        int kp = op.paddedK(k);
+        int r = Math.min(rank, Math.min(n, k));
+        double flops = 2.0 * m * k * n + 2.0 * m * k * r + 2.0 * m * r * n;
+        return new OpWorkload(name, Precision.SVDQ_INT4, "SvdqLinear r=0 + Mul, Linear K->" + r + ", Linear " + r
+                + "->N, Add; M=" + m + " K=" + k + " N=" + n + " G=" + group, flops, shared.lazy(() -> {
+            GraphBuilder g = new GraphBuilder();
+            Value xv = g.input("x", new TensorSpec(DType.F32, Shape.of(m, k)));
+            Tensor smoothT = positive(new TensorSpec(DType.BF16, Shape.of(k)), 6, 0.5f, 2f);
+            Tensor inverse = Tensor.zeros(DType.F32, Shape.of(k));
+            for (int i = 0; i < k; i++) {
+                inverse.setFloat(i, 1 / smoothT.getFloat(i));
+            }
+            Tensor down = random(new TensorSpec(DType.BF16, Shape.of(k, r)), 7, (float) (1 / Math.sqrt(k)));
+            Value main = g.op(op, "svdq", xv, g.constant("qweight", randomInt4Pairs(n, kp, k, 4)),
+                    g.constant("wscales", positive(new TensorSpec(DType.BF16, Shape.of(kp / group, n)), 5,
+                            (float) (0.5 / (7 * Math.sqrt(k))), (float) (1.5 / (7 * Math.sqrt(k))))),
+                    g.constant("smooth_factor", smoothT),
+                    g.constant("proj_down_empty", Tensor.zeros(DType.BF16, Shape.of(k, 0))),
+                    g.constant("proj_up_empty", Tensor.zeros(DType.BF16, Shape.of(n, 0))),
+                    g.constant("bias", random(new TensorSpec(DType.BF16, Shape.of(n)), 9, 0.1f)));
+            Value smoothed = g.mul(xv, g.constant("inverse_smooth", inverse));
+            Value t = g.op(new Linear(false), "proj_down", smoothed, g.constant("proj_down_t", transpose(down)));
+            Value branch = g.op(new Linear(false), "proj_up", t, g.constant("proj_up",
+                    random(new TensorSpec(DType.BF16, Shape.of(n, r)), 8, (float) (1 / Math.sqrt(r)))));
+            return g.build(g.add(main, branch));
+        }), () -> Map.of("x", x.get()));
+    }
+
+    /** [rows, cols] → [cols, rows], same dtype. */
+    private static Tensor transpose(Tensor t) {
+        int rows = t.shape().dim(0);
+        int cols = t.shape().dim(1);
+        Tensor out = Tensor.zeros(t.dtype(), Shape.of(cols, rows));
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                out.setFloat((long) j * rows + i, t.getFloat((long) i * cols + j));
+            }
+        }
+        return out;
     }
 
     /** Seeded uniform values in [−scale, scale). */

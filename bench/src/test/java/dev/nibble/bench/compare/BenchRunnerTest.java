@@ -85,7 +85,7 @@ class BenchRunnerTest {
                 OpWorkloads.convGroup(1, 4, 8, 8, 4, 3, EnumSet.of(Precision.FP32, Precision.BF16)));
         List<BenchRow> rows = new BenchRunner(TINY, List.of(new BenchRunner.Target("cpu", cpu)), cpu, Progress.NONE)
                 .run(groups);
-        assertEquals(4, rows.size());
+        assertEquals(5, rows.size());
         for (BenchRow r : rows) {
             assertTrue(r.status() != BenchRow.Status.FAILED, r.workload() + ": " + r.reason());
             if (r.status() == BenchRow.Status.UNSUPPORTED) {
@@ -99,6 +99,13 @@ class BenchRunnerTest {
         if (svdq.ok()) {
             assertEquals(8 * 64 + 2L * (2 * 8 + 72 + 72 * 8 + 8 * 8 + 8), svdq.weightBytes());
         }
+        // the branch-unfused variant: a rank-0 SvdqLinear plus separate nodes; the CPU runs both
+        BenchRow unfused = rows.get(1);
+        assertEquals("linear 4x72x8 unfused", unfused.workload());
+        assertEquals(Precision.SVDQ_INT4, unfused.precision());
+        assertEquals(BenchRow.Status.OK, svdq.status(), svdq.reason());
+        assertEquals(BenchRow.Status.OK, unfused.status(), unfused.reason());
+        assertEquals(svdq.flops(), unfused.flops());
     }
 
     @Test
