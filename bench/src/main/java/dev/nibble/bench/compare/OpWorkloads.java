@@ -185,31 +185,44 @@ public final class OpWorkloads {
     }
 
     /**
-     * SvdqLinear with valid random tensors in the DESIGN.md §3 layout: qweight I8 [N, Kp/2] (every byte
-     * is two valid int4 values), wscales BF16 [Kp/G, N] around 1/(7·√K), smooth_factor BF16 [K] in
-     * [0.5, 2), proj_down BF16 [K, r], proj_up BF16 [N, r], bias BF16 [N]. Operation count: the 4-bit
-     * GEMM 2·M·K·N plus the low-rank branch 2·M·K·r + 2·M·r·N.
+     * Valid random SvdqLinear tensors in the DESIGN.md §3 layout: qweight I8 [N, Kp/2] (every byte is two
+     * valid int4 values), wscales BF16 [Kp/G, N] around 1/(7·√K), smooth_factor BF16 [K] in [0.5, 2),
+     * proj_down BF16 [K, r], proj_up BF16 [N, r], bias BF16 [N]. Seeded, so the fused and the unfused
+     * workloads of one shape compute the same function.
      */
+    record SvdqTensors(SvdqLinear op, int k, int n, int rank, Tensor qweight, Tensor wscales, Tensor smooth,
+                       Tensor down, Tensor up, Tensor bias) {
+        static SvdqTensors random(int k, int n, int group, int rank) {
+            SvdqLinear op = new SvdqLinear(group, true);
+            int kp = op.paddedK(k);
+            int r = Math.min(rank, Math.min(n, k));
+            return new SvdqTensors(op, k, n, r, randomInt4Pairs(n, kp, k, 4),
+                    positive(new TensorSpec(DType.BF16, Shape.of(kp / group, n)), 5,
+                            (float) (0.5 / (7 * Math.sqrt(k))), (float) (1.5 / (7 * Math.sqrt(k)))),
+                    positive(new TensorSpec(DType.BF16, Shape.of(k)), 6, 0.5f, 2f),
+                    OpWorkloads.random(new TensorSpec(DType.BF16, Shape.of(k, r)), 7, (float) (1 / Math.sqrt(k))),
+                    OpWorkloads.random(new TensorSpec(DType.BF16, Shape.of(n, r)), 8, (float) (1 / Math.sqrt(r))),
+                    OpWorkloads.random(new TensorSpec(DType.BF16, Shape.of(n)), 9, 0.1f));
+        }
+    }
+
+    /** The 4-bit GEMM plus the low-rank branch, 2·M·K·N + 2·M·K·r + 2·M·r·N, fused or not. */
+    private static double svdqFlops(int m, int k, int n, int r) {
+        return 2.0 * m * k * n + 2.0 * m * k * r + 2.0 * m * r * n;
+    }
+
+    /** The fused SvdqLinear (one node) on {@link SvdqTensors}. */
     static Workload svdqLinear(String name, int m, int k, int n, int group, int rank, Supplier<Tensor> x,
                                Shared shared) {
-        SvdqLinear op = new SvdqLinear(group, true);
-        int kp = op.paddedK(k);
         int r = Math.min(rank, Math.min(n, k));
-        double flops = 2.0 * m * k * n + 2.0 * m * k * r + 2.0 * m * r * n;
         return new OpWorkload(name, Precision.SVDQ_INT4, "SvdqLinear M=" + m + " K=" + k + " N=" + n + " G=" + group
-                + " r=" + r, flops, shared.lazy(() -> {
+                + " r=" + r, svdqFlops(m, k, n, r), shared.lazy(() -> {
+            SvdqTensors t = SvdqTensors.random(k, n, group, rank);
             GraphBuilder g = new GraphBuilder();
             Value xv = g.input("x", new TensorSpec(DType.F32, Shape.of(m, k)));
-            Value qw = g.constant("qweight", randomInt4Pairs(n, kp, k, 4));
-            Value ws = g.constant("wscales", positive(new TensorSpec(DType.BF16, Shape.of(kp / group, n)), 5,
-                    (float) (0.5 / (7 * Math.sqrt(k))), (float) (1.5 / (7 * Math.sqrt(k)))));
-            Value smooth = g.constant("smooth_factor", positive(new TensorSpec(DType.BF16, Shape.of(k)), 6, 0.5f, 2f));
-            Value down = g.constant("proj_down", random(new TensorSpec(DType.BF16, Shape.of(k, r)), 7,
-                    (float) (1 / Math.sqrt(k))));
-            Value up = g.constant("proj_up", random(new TensorSpec(DType.BF16, Shape.of(n, r)), 8,
-                    (float) (1 / Math.sqrt(r))));
-            Value bias = g.constant("bias", random(new TensorSpec(DType.BF16, Shape.of(n)), 9, 0.1f));
-            return g.build(g.op(op, "svdq", xv, qw, ws, smooth, down, up, bias));
+            return g.build(g.op(t.op(), "svdq", xv, g.constant("qweight", t.qweight()), g.constant("wscales", t.wscales()),
+                    g.constant("smooth_factor", t.smooth()), g.constant("proj_down", t.down()),
+                    g.constant("proj_up", t.up()), g.constant("bias", t.bias())));
         }), () -> Map.of("x", x.get()));
     }
 
@@ -221,31 +234,24 @@ public final class OpWorkloads {
      */
     static Workload svdqLinearUnfused(String name, int m, int k, int n, int group, int rank, Supplier<Tensor> x,
                                       Shared shared) {
-        SvdqLinear op = new SvdqLinear(group, true);
-        int kp = op.paddedK(k);
         int r = Math.min(rank, Math.min(n, k));
-        double flops = 2.0 * m * k * n + 2.0 * m * k * r + 2.0 * m * r * n;
         return new OpWorkload(name, Precision.SVDQ_INT4, "SvdqLinear r=0 + Mul, Linear K->" + r + ", Linear " + r
-                + "->N, Add; M=" + m + " K=" + k + " N=" + n + " G=" + group, flops, shared.lazy(() -> {
-            GraphBuilder g = new GraphBuilder();
-            Value xv = g.input("x", new TensorSpec(DType.F32, Shape.of(m, k)));
-            Tensor smoothT = positive(new TensorSpec(DType.BF16, Shape.of(k)), 6, 0.5f, 2f);
+                + "->N, Add; M=" + m + " K=" + k + " N=" + n + " G=" + group,
+                svdqFlops(m, k, n, r), shared.lazy(() -> {
+            SvdqTensors t = SvdqTensors.random(k, n, group, rank);
             Tensor inverse = Tensor.zeros(DType.F32, Shape.of(k));
             for (int i = 0; i < k; i++) {
-                inverse.setFloat(i, 1 / smoothT.getFloat(i));
+                inverse.setFloat(i, 1 / t.smooth().getFloat(i));
             }
-            Tensor down = random(new TensorSpec(DType.BF16, Shape.of(k, r)), 7, (float) (1 / Math.sqrt(k)));
-            Value main = g.op(op, "svdq", xv, g.constant("qweight", randomInt4Pairs(n, kp, k, 4)),
-                    g.constant("wscales", positive(new TensorSpec(DType.BF16, Shape.of(kp / group, n)), 5,
-                            (float) (0.5 / (7 * Math.sqrt(k))), (float) (1.5 / (7 * Math.sqrt(k))))),
-                    g.constant("smooth_factor", smoothT),
+            GraphBuilder g = new GraphBuilder();
+            Value xv = g.input("x", new TensorSpec(DType.F32, Shape.of(m, k)));
+            Value main = g.op(t.op(), "svdq", xv, g.constant("qweight", t.qweight()), g.constant("wscales", t.wscales()),
+                    g.constant("smooth_factor", t.smooth()),
                     g.constant("proj_down_empty", Tensor.zeros(DType.BF16, Shape.of(k, 0))),
-                    g.constant("proj_up_empty", Tensor.zeros(DType.BF16, Shape.of(n, 0))),
-                    g.constant("bias", random(new TensorSpec(DType.BF16, Shape.of(n)), 9, 0.1f)));
+                    g.constant("proj_up_empty", Tensor.zeros(DType.BF16, Shape.of(n, 0))), g.constant("bias", t.bias()));
             Value smoothed = g.mul(xv, g.constant("inverse_smooth", inverse));
-            Value t = g.op(new Linear(false), "proj_down", smoothed, g.constant("proj_down_t", transpose(down)));
-            Value branch = g.op(new Linear(false), "proj_up", t, g.constant("proj_up",
-                    random(new TensorSpec(DType.BF16, Shape.of(n, r)), 8, (float) (1 / Math.sqrt(r)))));
+            Value down = g.op(new Linear(false), "proj_down", smoothed, g.constant("proj_down_t", transpose(t.down())));
+            Value branch = g.op(new Linear(false), "proj_up", down, g.constant("proj_up", t.up()));
             return g.build(g.add(main, branch));
         }), () -> Map.of("x", x.get()));
     }
