@@ -4,6 +4,7 @@ import dev.nibble.bench.compare.EvalReport;
 import dev.nibble.bench.compare.EvalSession;
 import dev.nibble.bench.compare.Progress;
 import dev.nibble.bench.compare.ProgressBar;
+import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.Lpips;
 import dev.nibble.bench.metrics.PerceptualDistance;
@@ -24,12 +25,13 @@ import java.util.concurrent.Callable;
  * {@code nibble eval}: the SVDQuant paper's quality table for one model pair. Generates the same prompts
  * with the same seeds with the 16/32-bit model and the 4-bit model (FLUX or SDXL pipeline), stores the images
  * under --out (reused by a later run with the same settings, so an interrupted evaluation resumes),
- * then prints PSNR/SSIM (and LPIPS with --lpips-weights) of the 4-bit images against the reference
- * ones, with latency and memory of both and the number of images.
+ * then prints PSNR/SSIM (LPIPS with --lpips-weights, FID with --inception-weights) of the 4-bit images
+ * against the reference ones, the CLIP score of each set against its prompts (with --clip-model), with
+ * latency and memory of both and the number of images.
  */
 @Command(name = "eval", sortOptions = false,
         description = {"Quality of a quantised model against its 16/32-bit original: same prompts and seeds, "
-                + "PSNR/SSIM (LPIPS with --lpips-weights), latency and memory, the paper's table.",
+                + "PSNR/SSIM (LPIPS, FID and CLIP score with their weights), latency and memory, the paper's table.",
                 "Resumable: images already in --out with the same settings are reused."})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The reference (16/32-bit) model folder.")
@@ -77,6 +79,11 @@ public final class EvalCommand implements Callable<Integer> {
             description = "FID Inception-v3 weights (pytorch-fid's pt_inception-2015-12-05, as safetensors); see FidInception for how to convert them.")
     Path inceptionWeights;
 
+    @Option(names = "--clip-model", paramLabel = "DIR",
+            description = "CLIP model folder for the CLIP score: config.json, model.safetensors, vocab.json, merges.txt "
+                    + "(e.g. openai/clip-vit-large-patch14 from the Hugging Face hub; nothing is downloaded).")
+    Path clipModel;
+
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the table.")
     boolean json;
 
@@ -110,6 +117,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (inceptionWeights != null && !Files.isRegularFile(inceptionWeights)) {
             throw new BadInputException("--inception-weights: no such file: " + inceptionWeights);
         }
+        if (clipModel != null && !Files.isDirectory(clipModel)) {
+            throw new BadInputException("--clip-model: no such folder: " + clipModel);
+        }
         List<String> ps;
         EvalSession.Settings settings;
         try {
@@ -129,6 +139,7 @@ public final class EvalCommand implements Callable<Integer> {
         EvalReport report;
         PerceptualDistance lpips = null;
         FidInception fid = null;
+        ClipScore clip = null;
         try {
             // the metric networks first: a wrong weights file fails before any image is generated
             if (lpipsWeights != null) {
@@ -137,16 +148,22 @@ public final class EvalCommand implements Callable<Integer> {
             if (inceptionWeights != null) {
                 fid = metricNetwork("--inception-weights", inceptionWeights, () -> FidInception.load(inceptionWeights, ex));
             }
+            if (clipModel != null) {
+                clip = metricNetwork("--clip-model", clipModel, () -> ClipScore.load(clipModel, ex));
+            }
             EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, model, out, ps, settings, ex, progress);
             EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, quantized, out, ps, settings, ex, progress);
             report = EvalReport.compute(ref, q, settings, new EvalReport.Networks(lpips, "no --lpips-weights given", fid,
-                    "no --inception-weights given"), progress);
+                    "no --inception-weights given", clip, "no --clip-model given"), progress);
         } finally {
             if (lpips != null) {
                 lpips.close();
             }
             if (fid != null) {
                 fid.close();
+            }
+            if (clip != null) {
+                clip.close();
             }
             progress.done();
         }

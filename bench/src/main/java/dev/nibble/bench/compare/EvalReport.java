@@ -2,6 +2,7 @@ package dev.nibble.bench.compare;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.FrechetDistance;
 import dev.nibble.bench.metrics.GaussianStats;
@@ -29,52 +30,70 @@ import java.util.Map;
  * reference model's images of the same prompts and seeds (PSNR and SSIM always; LPIPS and FID when their
  * networks are given), with latency and memory of both, as a Markdown table and one JSON object. FID is the
  * Fréchet distance between the Inception-v3 pool3 features of the quantised set and of the reference set.
- * Metrics are computed on the stored 8-bit PNGs in [0, 1] (data range 1).
+ * The CLIP score (when a CLIP model is given) is not a comparison: each set's images are scored against
+ * their own prompts, so both rows get one. Metrics are computed on the stored 8-bit PNGs in [0, 1] (data
+ * range 1).
  */
 public final class EvalReport {
-    /** Per-image similarity of the quantised image to the reference one. */
-    public record ImageScore(int index, String prompt, long seed, double psnr, double ssim, Double lpips) {
+    /**
+     * Per-image similarity of the quantised image to the reference one, and the CLIP score of each of the two
+     * against the prompt (null when not computed).
+     */
+    public record ImageScore(int index, String prompt, long seed, double psnr, double ssim, Double lpips,
+                             Double clipReference, Double clipQuantized) {
     }
 
     /**
      * The networks behind the metrics that need weights; each null when not available, with the reason.
      */
-    public record Networks(PerceptualDistance lpips, String lpipsMissing, FidInception fid, String fidMissing) {
-        /** Neither LPIPS nor FID, for {@code why}. */
+    public record Networks(PerceptualDistance lpips, String lpipsMissing, FidInception fid, String fidMissing,
+                           ClipScore clip, String clipMissing) {
+        /** None of LPIPS, FID and CLIP score, for {@code why}. */
         public static Networks none(String why) {
-            return new Networks(null, why, null, why);
+            return new Networks(null, why, null, why, null, why);
         }
     }
+
+    /** The key of the CLIP score in the JSON metrics and in {@link #clipScore}'s summaries. */
+    public static final String CLIP_SCORE = "CLIP score";
 
     private final EvalSession.ModelRun reference;
     private final EvalSession.ModelRun quantized;
     private final List<ImageScore> scores;
     private final Map<String, Summary> summaries;
+    private final Map<String, Summary> clip;
+    private final String clipModel;
     private final EvalSession.Settings settings;
 
     private EvalReport(EvalSession.ModelRun reference, EvalSession.ModelRun quantized, List<ImageScore> scores,
-                       Map<String, Summary> summaries, EvalSession.Settings settings) {
+                       Map<String, Summary> summaries, Map<String, Summary> clip, String clipModel,
+                       EvalSession.Settings settings) {
         this.reference = reference;
         this.quantized = quantized;
         this.scores = List.copyOf(scores);
         this.summaries = summaries;
+        this.clip = clip;
+        this.clipModel = clipModel;
         this.settings = settings;
     }
 
     /**
      * Scores every image pair.
      *
-     * @param networks LPIPS and FID networks, each possibly absent
+     * @param networks LPIPS, FID and CLIP networks, each possibly absent
      */
     public static EvalReport compute(EvalSession.ModelRun reference, EvalSession.ModelRun quantized,
                                      EvalSession.Settings settings, Networks networks, Progress progress) {
         PerceptualDistance lpips = networks.lpips();
         FidInception fid = networks.fid();
+        ClipScore clipNet = networks.clip();
         int n = Math.min(reference.images().size(), quantized.images().size());
         List<ImageScore> scores = new ArrayList<>(n);
         double[] psnr = new double[n];
         double[] ssim = new double[n];
         double[] lp = new double[n];
+        double[] clipRef = new double[n];
+        double[] clipQuant = new double[n];
         float[][] refFeatures = new float[n][];
         float[][] quantFeatures = new float[n][];
         for (int i = 0; i < n; i++) {
@@ -94,7 +113,16 @@ public final class EvalReport {
                 refFeatures[i] = f[0];
                 quantFeatures[i] = f[1];
             }
-            scores.add(new ImageScore(i, r.prompt(), r.seed(), psnr[i], ssim[i], l));
+            Double cr = null;
+            Double cq = null;
+            if (clipNet != null) {
+                double[] c = clipNet.scores(List.of(a, b), List.of(r.prompt(), q.prompt()), PixelRange.UNIT);
+                clipRef[i] = c[0];
+                clipQuant[i] = c[1];
+                cr = c[0];
+                cq = c[1];
+            }
+            scores.add(new ImageScore(i, r.prompt(), r.seed(), psnr[i], ssim[i], l, cr, cq));
             progress.advance(1, "metrics " + (i + 1) + "/" + n);
         }
         Map<String, Summary> sums = new LinkedHashMap<>();
@@ -103,7 +131,13 @@ public final class EvalReport {
         sums.put("LPIPS", lpips != null ? Summary.of(lpips.name(), lp)
                 : Summary.notComputed("LPIPS", networks.lpipsMissing()));
         sums.put("FID", fid(fid, networks.fidMissing(), refFeatures, quantFeatures));
-        return new EvalReport(reference, quantized, scores, sums, settings);
+        Map<String, Summary> clip = new LinkedHashMap<>();
+        clip.put(reference.role(), clipNet != null ? Summary.of(CLIP_SCORE, clipRef)
+                : Summary.notComputed(CLIP_SCORE, networks.clipMissing()));
+        clip.put(quantized.role(), clipNet != null ? Summary.of(CLIP_SCORE, clipQuant)
+                : Summary.notComputed(CLIP_SCORE, networks.clipMissing()));
+        return new EvalReport(reference, quantized, scores, sums, clip, clipNet != null ? clipNet.describe() : null,
+                settings);
     }
 
     private static Summary fid(FidInception net, String missing, float[][] ref, float[][] quant) {
@@ -135,15 +169,28 @@ public final class EvalReport {
         return summaries.get(metric);
     }
 
+    /**
+     * The CLIP score of one set's images against their prompts: mean ± sample std over the images.
+     *
+     * @param role {@link EvalSession#REFERENCE} or {@link EvalSession#QUANTIZED}
+     */
+    public Summary clipScore(String role) {
+        Summary s = clip.get(role);
+        if (s == null) {
+            throw new IllegalArgumentException("no model run '" + role + "'; expected one of " + clip.keySet());
+        }
+        return s;
+    }
+
     /** The paper-style table, with the metrics that could not be computed and why listed below it. */
     public String markdown() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%d images, %dx%d, %d steps, seeds %d..%d, compared with the reference model's images.%n%n",
                 scores.size(), settings.size(), settings.size(), settings.steps(), settings.baseSeed(),
                 settings.baseSeed() + Math.max(0, scores.size() - 1)));
-        sb.append("| model | precision | images | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ | FID ↓ | ImageReward ↑ | latency s/image (median) "
-                + "| denoiser weights | act. arena | device memory | host peak RSS |\n");
-        sb.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append("| model | precision | images | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ | FID ↓ | ImageReward ↑ | CLIP score ↑ "
+                + "| latency s/image (median) | denoiser weights | act. arena | device memory | host peak RSS |\n");
+        sb.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (EvalSession.ModelRun run : List.of(reference, quantized)) {
             boolean ref = run == reference;
             List<String> c = new ArrayList<>();
@@ -155,6 +202,7 @@ public final class EvalReport {
             c.add(ref ? "—" : cell(summaries.get("LPIPS"), "%.4f"));
             c.add(ref ? "—" : cell(summaries.get("FID"), "%.2f"));
             c.add("n/s [1]");
+            c.add(cell(clip.get(run.role()), "%.2f"));
             c.add(String.format(Locale.ROOT, "%.3f", run.medianLatencyMs() / 1000));
             c.add(BenchReport.bytes(run.weightBytes()));
             c.add(BenchReport.bytes(run.activationBytes()));
@@ -163,8 +211,7 @@ public final class EvalReport {
             sb.append("| ").append(String.join(" | ", c)).append(" |\n");
         }
         sb.append('\n');
-        sb.append("[1] not supported: ").append(NotSupported.IMAGE_REWARD).append("; ").append(NotSupported.CLIP_SCORE)
-                .append(".\n");
+        sb.append("[1] not supported: ").append(NotSupported.IMAGE_REWARD).append(".\n");
         Summary lp = summaries.get("LPIPS");
         if (!lp.computed()) {
             sb.append("LPIPS n/c: ").append(lp.reason()).append(".\n");
@@ -176,6 +223,13 @@ public final class EvalReport {
             sb.append("FID: Fréchet distance between the Inception-v3 pool3 features of the quantised and the reference "
                     + "images (").append(fd.count()).append(" each); with fewer images than 2048 features the estimate is "
                     + "biased upward, so compare FIDs of the same image count only.\n");
+        }
+        Summary cs = clip.get(reference.role());
+        if (!cs.computed()) {
+            sb.append("CLIP score n/c: ").append(cs.reason()).append(".\n");
+        } else {
+            sb.append("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings (").append(clipModel)
+                    .append("), each set's images against their own prompts, mean ± sample std.\n");
         }
         sb.append("PSNR/SSIM: mean ± sample std over the images (SSIM: Gaussian 11x11, σ=1.5, data range 1, per channel). "
                 + "Latency: the pipeline's total per image (text encoders, steps, VAE decode); the first image of a "
@@ -238,6 +292,23 @@ public final class EvalReport {
                 o.put("reason", s.reason());
             }
         }
+        ObjectNode cj = metrics.putObject(CLIP_SCORE);
+        Summary cref = clip.get(reference.role());
+        cj.put("computed", cref.computed());
+        if (cref.computed()) {
+            cj.put("model", clipModel);
+            for (var e : clip.entrySet()) {
+                ObjectNode o = cj.putObject(e.getKey());
+                Summary s = e.getValue();
+                putNumber(o, "mean", s.mean());
+                putNumber(o, "std", s.std());
+                putNumber(o, "min", s.min());
+                putNumber(o, "max", s.max());
+                o.put("count", s.count());
+            }
+        } else {
+            cj.put("reason", cref.reason());
+        }
         for (var e : NotSupported.all().entrySet()) {
             ObjectNode o = metrics.putObject(e.getKey());
             o.put("computed", false);
@@ -253,6 +324,10 @@ public final class EvalReport {
             putNumber(o, "ssim", s.ssim());
             if (s.lpips() != null) {
                 o.put("lpips", s.lpips());
+            }
+            if (s.clipReference() != null) {
+                o.put("clip_score_reference", s.clipReference());
+                o.put("clip_score_quantized", s.clipQuantized());
             }
         }
         return root;
@@ -283,11 +358,13 @@ public final class EvalReport {
             throw new UncheckedIOException(e);
         }
         out.add(js);
-        StringBuilder csv = new StringBuilder("index,seed,prompt,psnr_db,ssim,lpips\n");
+        StringBuilder csv = new StringBuilder("index,seed,prompt,psnr_db,ssim,lpips,clip_score_reference,clip_score_quantized\n");
         for (ImageScore s : scores) {
             csv.append(s.index()).append(',').append(s.seed()).append(',').append(BenchReport.csvField(s.prompt()))
                     .append(',').append(s.psnr()).append(',').append(s.ssim()).append(',')
-                    .append(s.lpips() == null ? "" : s.lpips().toString()).append('\n');
+                    .append(s.lpips() == null ? "" : s.lpips().toString()).append(',')
+                    .append(s.clipReference() == null ? "" : s.clipReference().toString()).append(',')
+                    .append(s.clipQuantized() == null ? "" : s.clipQuantized().toString()).append('\n');
         }
         Path c = dir.resolve("per-image.csv");
         Files.writeString(c, csv.toString());

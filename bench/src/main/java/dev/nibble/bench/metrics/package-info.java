@@ -16,13 +16,19 @@
  *       the user converts from pytorch-fid's published file (see that class).</li>
  *   <li>{@link dev.nibble.bench.metrics.Lpips} — LPIPS v0.1 (AlexNet) on the engine, with weights the user
  *       converts from the {@code lpips} package (see that class for the one-line conversion).</li>
+ *   <li>{@link dev.nibble.bench.metrics.ClipScore} — torchmetrics' CLIP score, 100·max(cos(image, prompt), 0), with
+ *       transformers' CLIPModel on the engine ({@code dev.nibble.models.common.clip.ClipModel}: the CLIP text encoder
+ *       and the ViT image tower) and CLIPImageProcessor's preprocessing, from a Hugging Face CLIP folder the user
+ *       supplies (openai/clip-vit-large-patch14: config.json, model.safetensors, vocab.json, merges.txt).</li>
  * </ul>
  *
  * <p>FidInception and Lpips are checked against PyTorch (torchvision's Inception3 and AlexNet classes) on
  * deterministic weights: {@code bench/src/test/python/make_metric_fixtures.py} writes the reference outputs and
- * the tests regenerate the same weights from the tensor names, so no network weights are stored.
+ * the tests regenerate the same weights from the tensor names, so no network weights are stored. ClipScore is
+ * checked the same way ({@code make_clip_fixtures.py}) against a plain-PyTorch re-implementation of transformers'
+ * CLIP and CLIPImageProcessor (with Pillow's resize), transformers itself not being available.
  *
- * <p>Not implemented ({@link dev.nibble.bench.metrics.NotSupported}): ImageReward; CLIP score. Commands report
- * these as "not supported", never as numbers.
+ * <p>Not implemented ({@link dev.nibble.bench.metrics.NotSupported}): ImageReward. Commands report it as
+ * "not supported", never as a number.
  */
 package dev.nibble.bench.metrics;

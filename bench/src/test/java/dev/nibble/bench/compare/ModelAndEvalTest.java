@@ -1,5 +1,6 @@
 package dev.nibble.bench.compare;
 
+import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.TorchFixtures;
 import dev.nibble.engine.exec.ExecutionOptions;
@@ -86,9 +87,15 @@ class ModelAndEvalTest {
         assertEquals(2, ref.generated());
         assertTrue(Files.isRegularFile(out.resolve("reference").resolve("0001.png")));
         EvalReport report;
-        // FID through the real feature network (deterministic test weights, see TorchFixtures): identical sets → 0
-        try (FidInception fid = new FidInception(TorchFixtures.weights("fid_inception")::get, ex, null)) {
-            report = EvalReport.compute(ref, q, s, new EvalReport.Networks(null, "no weights", fid, null), Progress.NONE);
+        // FID through the real feature network and the CLIP score through a CLIPModel folder (deterministic test
+        // weights, see TorchFixtures): identical sets → FID 0 and the same CLIP scores in both rows
+        double direct;
+        try (FidInception fid = new FidInception(TorchFixtures.weights("fid_inception")::get, ex, null);
+             ClipScore clip = ClipScore.load(TorchFixtures.writeClipModel(out.resolve("clip-model")), ex)) {
+            report = EvalReport.compute(ref, q, s, new EvalReport.Networks(null, "no weights", fid, null, clip, null),
+                    Progress.NONE);
+            var png = dev.nibble.models.common.image.ImageIo.readRgb(ref.images().get(1).png());
+            direct = clip.score(png, ps.get(1), dev.nibble.models.common.image.PixelRange.SIGNED);
         }
         assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
         assertEquals(1.0, report.summary("SSIM").mean(), 1e-12);
@@ -96,8 +103,17 @@ class ModelAndEvalTest {
         assertTrue(report.summary("FID").computed());
         assertEquals(2, report.summary("FID").count());
         assertEquals(0, report.summary("FID").mean(), 1e-3);
+        assertTrue(report.clipScore(EvalSession.REFERENCE).computed());
+        assertEquals(2, report.clipScore(EvalSession.QUANTIZED).count());
+        assertEquals(report.clipScore(EvalSession.REFERENCE).mean(), report.clipScore(EvalSession.QUANTIZED).mean(), 1e-12);
+        assertEquals(direct, report.scores().get(1).clipReference(), 1e-9);
+        assertEquals(direct, report.scores().get(1).clipQuantized(), 1e-9);
         String md = report.markdown();
         assertTrue(md.contains("| ∞ |"), md);
+        assertTrue(md.contains("| ImageReward ↑ | CLIP score ↑ |"), md);
+        assertTrue(md.contains("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings (clip-model: ViT 2 layers"),
+                md);
+        assertTrue(!md.contains("CLIP score n/c") && !md.contains("not supported: CLIP"), md);
         assertTrue(md.contains("Fréchet distance between the Inception-v3 pool3 features"), md);
         assertTrue(md.contains("ImageReward"), md);
 
@@ -109,6 +125,13 @@ class ModelAndEvalTest {
         assertEquals(2, EvalSession.generate(EvalSession.REFERENCE, BUILT_IN, out, ps, other, ex, Progress.NONE).generated());
         report.write(out);
         assertTrue(Files.readString(out.resolve("eval.json")).contains("\"Infinity\""));
+        var json = BenchReport.MAPPER.readTree(out.resolve("eval.json").toFile());
+        assertTrue(json.path("metrics").path("CLIP score").path("computed").asBoolean());
+        assertEquals(report.clipScore(EvalSession.QUANTIZED).mean(),
+                json.path("metrics").path("CLIP score").path("quantized").path("mean").asDouble(), 1e-12);
+        assertEquals(direct, json.path("per_image").get(1).path("clip_score_reference").asDouble(), 1e-12);
+        assertTrue(Files.readString(out.resolve("per-image.csv")).startsWith(
+                "index,seed,prompt,psnr_db,ssim,lpips,clip_score_reference,clip_score_quantized\n"));
     }
 
     /** The golden SDXL test pipeline (random weights, 32-px sample size); surefire passes -Dnibble.shared. */
@@ -182,6 +205,8 @@ class ModelAndEvalTest {
         assertTrue(ref.weightBytes() > 0);
         EvalReport report = EvalReport.compute(ref, q, s, EvalReport.Networks.none("no weights"), Progress.NONE);
         assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
+        assertTrue(!report.clipScore(EvalSession.REFERENCE).computed());
+        assertTrue(report.markdown().contains("CLIP score n/c: no weights."), report.markdown());
     }
 
     @Test

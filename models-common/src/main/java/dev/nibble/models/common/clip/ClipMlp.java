@@ -10,7 +10,7 @@ final class ClipMlp {
     private ClipMlp() {
     }
 
-    static Value forward(GraphBuilder g, Weights w, Value x, ClipTextConfig cfg) {
+    static Value forward(GraphBuilder g, Weights w, Value x, ClipEncoderConfig cfg) {
         Value h = Layers.linear(g, w, "fc1", x, cfg.intermediateSize());
         h = g.unary(cfg.activation(), h);
         return Layers.linear(g, w, "fc2", h, cfg.hiddenSize());

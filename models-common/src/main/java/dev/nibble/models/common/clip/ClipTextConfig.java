@@ -11,7 +11,8 @@ import dev.nibble.models.common.nn.Activations;
  */
 public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
                              int numAttentionHeads, int maxPositionEmbeddings, float layerNormEps,
-                             String hiddenAct, UnaryFn activation, long eosTokenId, int projectionDim) {
+                             String hiddenAct, UnaryFn activation, long eosTokenId, int projectionDim)
+        implements ClipEncoderConfig {
 
     public static ClipTextConfig from(DiffusersConfig config) {
         DiffusersConfig c = config.raw().has("text_config") && config.raw().get("text_config").isObject()
@@ -36,7 +37,23 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
         return out;
     }
 
+    @Override
     public int headDim() {
         return hiddenSize / numAttentionHeads;
+    }
+
+    /** The text tower attends causally. */
+    @Override
+    public boolean causal() {
+        return true;
+    }
+
+    /**
+     * This config with another projection width: CLIPModel sizes text_projection by the top-level
+     * {@code projection_dim}, not by the one inside {@code text_config}.
+     */
+    public ClipTextConfig withProjectionDim(int dim) {
+        return new ClipTextConfig(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                maxPositionEmbeddings, layerNormEps, hiddenAct, activation, eosTokenId, dim);
     }
 }

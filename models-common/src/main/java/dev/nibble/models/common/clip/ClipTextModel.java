@@ -188,14 +188,7 @@ public final class ClipTextModel implements AutoCloseable {
             try (var e = g.scope("embeddings")) {
                 h = ClipTextEmbeddings.forward(g, tm.under("embeddings"), ids, config);
             }
-            for (int i = 0; i < config.numHiddenLayers(); i++) {
-                hidden.add(h);
-                String name = "encoder.layers." + i;
-                try (var e = g.scope(name)) {
-                    h = ClipEncoderLayer.forward(g, tm.under(name), h, mask, config);
-                }
-            }
-            hidden.add(h);
+            h = ClipEncoder.forward(g, tm, h, mask, config, hidden);
             last = Layers.layerNormAffine(g, tm, "final_layer_norm", h, config.layerNormEps());
         }
         // last_hidden_state[arange(B), pos]: a row gather from the flattened [B·L, D] states.
