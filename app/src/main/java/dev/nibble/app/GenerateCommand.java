@@ -7,6 +7,7 @@ import dev.nibble.app.generate.GenerationRequest;
 import dev.nibble.app.generate.GenerationResult;
 import dev.nibble.app.generate.GenerationService;
 import dev.nibble.app.generate.ProgressBar;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -150,18 +151,19 @@ final class GenerateCommand implements Callable<Integer> {
         }
         root.put("max_sequence_length", r.maxSequenceLength());
         GenerationResult.Timings t = r.timings();
+        PipelineTimings stages = t.pipeline();
         ObjectNode tm = root.putObject("timings_ms");
         tm.put("load", ms(t.load()));
         tm.put("prepare_image", ms(t.prepareImage()));
-        tm.put("text_encode", ms(t.textEncode()));
-        tm.put("vae_encode", ms(t.vaeEncode()));
+        tm.put("text_encode", ms(stages.textEncode()));
+        tm.put("vae_encode", ms(stages.vaeEncode()));
         ArrayNode steps = tm.putArray("steps");
-        for (long n : t.steps()) {
+        for (long n : stages.steps()) {
             steps.add(ms(n));
         }
-        tm.put("denoise", ms(t.denoise()));
-        tm.put("mean_step", ms(t.meanStep()));
-        tm.put("vae_decode", ms(t.vaeDecode()));
+        tm.put("denoise", ms(stages.denoise()));
+        tm.put("mean_step", ms(stages.meanStep()));
+        tm.put("vae_decode", ms(stages.vaeDecode()));
         tm.put("write_png", ms(writeNanos));
         tm.put("total", ms(t.total() + writeNanos));
         GenerationResult.Memory m = r.memory();
@@ -180,6 +182,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     static String summary(GenerationResult r, Path out, long writeNanos) {
         GenerationResult.Timings t = r.timings();
+        PipelineTimings stages = t.pipeline();
         GenerationResult.Memory m = r.memory();
         StringBuilder sb = new StringBuilder();
         String where = r.device().equals(r.backend()) ? r.backend() : r.backend() + " (" + r.device() + ")";
@@ -188,9 +191,11 @@ final class GenerateCommand implements Callable<Integer> {
                 r.stepsRun(), r.steps(), r.seed(), r.strength() == null ? "" : ", strength " + r.strength()));
         sb.append(String.format(Locale.ROOT, "  latency: load %s ms, %stext encode %s ms, %sdenoise %s ms (%s ms/step), "
                         + "vae decode %s ms, png %s ms; total %s ms%n",
-                fmt(t.load()), t.prepareImage() > 0 ? "image " + fmt(t.prepareImage()) + " ms, " : "", fmt(t.textEncode()),
-                t.vaeEncode() > 0 ? "vae encode " + fmt(t.vaeEncode()) + " ms, " : "", fmt(t.denoise()), fmt(t.meanStep()),
-                fmt(t.vaeDecode()), fmt(writeNanos), fmt(t.total() + writeNanos)));
+                fmt(t.load()), t.prepareImage() > 0 ? "image " + fmt(t.prepareImage()) + " ms, " : "",
+                fmt(stages.textEncode()),
+                stages.vaeEncode() > 0 ? "vae encode " + fmt(stages.vaeEncode()) + " ms, " : "",
+                fmt(stages.denoise()), fmt(stages.meanStep()), fmt(stages.vaeDecode()), fmt(writeNanos),
+                fmt(t.total() + writeNanos)));
         sb.append(String.format(Locale.ROOT, "  memory: device high-water %s, activation arena %s (peak live %s), "
                         + "host peak RSS %s; weights %s %s, %s in all%n",
                 mib(m.deviceHighWaterBytes()), mib(m.activationArenaBytes()), mib(m.activationPeakLiveBytes()),

@@ -3,6 +3,7 @@ package dev.nibble.app.generate;
 import dev.nibble.models.common.image.ChwImage;
 import dev.nibble.models.common.image.ImageIo;
 import dev.nibble.models.common.image.PixelRange;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,34 +39,11 @@ public record GenerationResult(ChwImage image, ModelInfo model, String mode, Str
     }
 
     /**
-     * Wall times in nanoseconds: choosing the device and loading the pipeline (0 when both were cached), reading and preparing the input
-     * image (0 for text-to-image), prompt encoding, VAE encoding of the input image, each denoising step, VAE
-     * decoding, and the whole request.
+     * Wall times in nanoseconds: choosing the device and loading the pipeline (0 when both were cached), reading
+     * and preparing the input image (0 for text-to-image), the pipeline call's stages (prompt encoding, VAE
+     * encoding of the input image, each denoising step, VAE decoding), and the whole request.
      */
-    public record Timings(long load, long prepareImage, long textEncode, long vaeEncode, long[] steps, long vaeDecode,
-                          long total) {
-        public Timings {
-            steps = steps.clone();
-        }
-
-        @Override
-        public long[] steps() {
-            return steps.clone();
-        }
-
-        public long denoise() {
-            long s = 0;
-            for (long n : steps) {
-                s += n;
-            }
-            return s;
-        }
-
-        /** Mean nanoseconds per step (0 without steps). */
-        public long meanStep() {
-            return steps.length == 0 ? 0 : denoise() / steps.length;
-        }
-    }
+    public record Timings(long load, long prepareImage, PipelineTimings pipeline, long total) {}
 
     /**
      * Memory in bytes: the device allocator's high-water mark (process-wide so far); the denoiser's

@@ -10,6 +10,8 @@ import dev.nibble.engine.spi.Device;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.image.ChwImage;
+import dev.nibble.models.common.pipeline.DenoiserMemory;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import dev.nibble.models.flux.FluxPipeline;
 import dev.nibble.models.flux.FluxRequest;
 import dev.nibble.models.flux.FluxResult;
@@ -32,6 +34,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -55,7 +60,7 @@ public final class GenerationService implements AutoCloseable {
     /** An executor and its backend's name; {@code fresh} on the request that created it. */
     private record SelectedExecutor(String backend, Executor executor, boolean fresh) {}
 
-    private final Map<PipelineKey, Loaded> pipelines = new HashMap<>();
+    private final Map<PipelineKey, Loaded<?>> pipelines = new HashMap<>();
     private final Map<ExecutorKey, SelectedExecutor> executors = new HashMap<>();
     private Backends backends;
     private boolean closed;
@@ -102,7 +107,7 @@ public final class GenerationService implements AutoCloseable {
         s = System.nanoTime();
         SelectedExecutor sel = executor(req.backend(), req.strict(), req.timing(), req.weightBudgetBytes());
         Executor ex = sel.executor();
-        Loaded loaded = loaded(info, ex.device(), plan.precision, req.loras());
+        Loaded<?> loaded = loaded(info, ex.device(), plan.precision, req.loras());
         warnings.addAll(loaded.warnings());
         warnings.forEach(listener::onWarning);
         boolean freshPipeline = loaded.freshlyLoaded();
@@ -111,14 +116,14 @@ public final class GenerationService implements AutoCloseable {
         synchronized (loaded) {
             run = loaded.run(ex, plan, input, listener);
         }
-        GenerationResult.Timings timings = new GenerationResult.Timings(loadNanos, prepareNanos, run.textEncode,
-                run.vaeEncode, run.steps, run.vaeDecode, System.nanoTime() - t0);
+        GenerationResult.Timings timings = new GenerationResult.Timings(loadNanos, prepareNanos, run.timings(),
+                System.nanoTime() - t0);
         GenerationResult.Memory memory = new GenerationResult.Memory(ex.device().allocatorStats().highWaterBytes(),
-                run.arenaBytes, run.peakLiveBytes, HostMemory.peakRssBytes(), loaded.denoiserWeightBytes(),
-                loaded.denoiserWeightBytes() + loaded.otherWeightBytes());
-        return new GenerationResult(run.image, info, req.mode(), sel.backend(), ex.device().name(), plan.precision,
-                plan.width, plan.height, plan.steps, run.steps.length, plan.seed, plan.guidance, plan.strength,
-                info.maxSequenceLength(), timings, memory, warnings);
+                run.memory().arenaBytes(), run.memory().peakLiveBytes(), HostMemory.peakRssBytes(),
+                loaded.denoiserWeightBytes(), loaded.denoiserWeightBytes() + loaded.otherWeightBytes());
+        return new GenerationResult(run.image(), info, req.mode(), sel.backend(), ex.device().name(), plan.precision,
+                plan.width, plan.height, plan.steps, run.timings().steps().length, plan.seed, plan.guidance,
+                plan.strength, info.maxSequenceLength(), timings, memory, warnings);
     }
 
     /** The request checked against the model, with the model's defaults filled in. */
@@ -236,19 +241,19 @@ public final class GenerationService implements AutoCloseable {
     }
 
     /** The pipeline for (folder, device, precision, LoRAs), loaded on first use. */
-    private synchronized Loaded loaded(ModelInfo info, Device device, String precision, List<LoraSpec> loras) {
+    private synchronized Loaded<?> loaded(ModelInfo info, Device device, String precision, List<LoraSpec> loras) {
         if (closed) {
             throw new IllegalStateException("the generation service is closed");
         }
         PipelineKey key = new PipelineKey(info.folder(), device.name(), precision,
                 loras.stream().map(LoraSpec::cacheKey).toList());
-        Loaded l = pipelines.get(key);
+        Loaded<?> l = pipelines.get(key);
         if (l != null) {
             l.markCached();
             return l;
         }
-        l = info.family() == ModelInfo.Family.FLUX ? FluxLoaded.load(info, precision, loras)
-                : SdxlLoaded.load(info, precision, loras);
+        l = info.family() == ModelInfo.Family.FLUX ? Loaded.load(FLUX, info, precision, loras)
+                : Loaded.load(SDXL, info, precision, loras);
         pipelines.put(key, l);
         return l;
     }
@@ -262,7 +267,7 @@ public final class GenerationService implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         RuntimeException first = null;
-        for (Loaded l : pipelines.values()) {
+        for (Loaded<?> l : pipelines.values()) {
             try {
                 synchronized (l) {
                     l.close();
@@ -282,24 +287,53 @@ public final class GenerationService implements AutoCloseable {
     }
 
     /** What one pipeline call produced. */
-    private record Run(ChwImage image, long textEncode, long vaeEncode, long[] steps, long vaeDecode, long arenaBytes,
-                       long peakLiveBytes) {}
+    private record Run(ChwImage image, PipelineTimings timings, DenoiserMemory memory) {}
 
-    /** A loaded pipeline. */
-    private abstract static sealed class Loaded permits FluxLoaded, SdxlLoaded {
+    /**
+     * A loaded pipeline: {@code base} as stored, and {@code pipeline}, the one requests run on ({@code base} itself
+     * unless the request changed the denoiser's weights).
+     */
+    private static final class Loaded<P> {
+        private final FamilyPipelines<P> family;
+        private final P base;
+        private final P pipeline;
         private boolean fresh = true;
         private final long denoiserWeightBytes;
         private final long otherWeightBytes;
-        private final List<String> warnings = new ArrayList<>();
+        private final List<String> warnings;
+
+        private Loaded(FamilyPipelines<P> family, P base, P pipeline, long otherWeightBytes, List<String> warnings) {
+            this.family = family;
+            this.base = base;
+            this.pipeline = pipeline;
+            // what the denoiser's weightBytes() gives; for bf16 weights this converts every linear weight now
+            this.denoiserWeightBytes = family.denoiserWeights().apply(pipeline).totalBytes();
+            this.otherWeightBytes = otherWeightBytes;
+            this.warnings = warnings;
+        }
+
+        /**
+         * Loads the folder's pipeline and, where the request changes the denoiser's weights (LoRAs, bf16), a second
+         * one over the changed weights; closes the first if that fails.
+         */
+        static <P> Loaded<P> load(FamilyPipelines<P> family, ModelInfo info, String precision, List<LoraSpec> loras) {
+            P base = family.load().apply(info.folder());
+            try {
+                long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
+                List<String> warnings = new ArrayList<>();
+                Weights stored = family.denoiserWeights().apply(base);
+                Weights w = denoiserWeights(stored, family.denoiserComponent(), precision, loras, warnings);
+                P pipeline = w == stored ? base : family.withDenoiserWeights().apply(base, w);
+                return new Loaded<>(family, base, pipeline, other, warnings);
+            } catch (RuntimeException e) {
+                family.close().accept(base);
+                throw e;
+            }
+        }
 
         /** Warnings from loading (LoRA keys skipped), repeated with every request on this pipeline. */
         List<String> warnings() {
             return warnings;
-        }
-
-        Loaded(long denoiserWeightBytes, long otherWeightBytes) {
-            this.denoiserWeightBytes = denoiserWeightBytes;
-            this.otherWeightBytes = otherWeightBytes;
         }
 
         /** True on the first request after loading (its time counts as load time), false afterwards. */
@@ -321,9 +355,16 @@ public final class GenerationService implements AutoCloseable {
             return otherWeightBytes;
         }
 
-        abstract Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener);
+        Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener) {
+            return family.runner().run(pipeline, ex, p, input, listener);
+        }
 
-        abstract void close();
+        void close() {
+            if (pipeline != base) {
+                family.closeDenoiser().accept(pipeline); // its compiled graphs; the weights belong to base
+            }
+            family.close().accept(base);
+        }
     }
 
     /**
@@ -342,121 +383,67 @@ public final class GenerationService implements AutoCloseable {
         return w;
     }
 
-    private static final class FluxLoaded extends Loaded {
-        private final FluxPipeline base;
-        private final FluxPipeline pipeline;
-        private final FluxTransformer2DModel ownTransformer;
+    /**
+     * What {@link Loaded} needs of one model family's pipeline class.
+     *
+     * @param load                loads a pipeline folder
+     * @param denoiserComponent   the denoiser's component folder, whose name LoRA keys are matched under
+     * @param denoiserWeights     a pipeline's denoiser weights
+     * @param withDenoiserWeights a pipeline sharing the given one's text encoders, VAE and scheduler, its denoiser
+     *                            over the given weights
+     * @param closeDenoiser       closes a pipeline's denoiser and nothing it shares
+     * @param close               closes a pipeline
+     * @param runner              runs a request's plan on a pipeline
+     */
+    private record FamilyPipelines<P>(Function<Path, P> load, String denoiserComponent,
+                                      Function<P, Weights> denoiserWeights,
+                                      BiFunction<P, Weights, P> withDenoiserWeights, Consumer<P> closeDenoiser,
+                                      Consumer<P> close, Runner<P> runner) {}
 
-        private FluxLoaded(FluxPipeline base, FluxPipeline pipeline, FluxTransformer2DModel ownTransformer,
-                           long other) {
-            super(pipeline.transformer().weightBytes(), other);
-            this.base = base;
-            this.pipeline = pipeline;
-            this.ownTransformer = ownTransformer;
-        }
-
-        static FluxLoaded load(ModelInfo info, String precision, List<LoraSpec> loras) {
-            FluxPipeline base = FluxPipeline.load(info.folder());
-            try {
-                long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
-                List<String> warnings = new ArrayList<>();
-                Weights w = denoiserWeights(base.transformer().weights(), "transformer", precision, loras, warnings);
-                if (w == base.transformer().weights()) {
-                    return new FluxLoaded(base, base, null, other);
-                }
-                FluxTransformer2DModel t = FluxTransformer2DModel.of(base.transformer().config(), w);
-                FluxPipeline p = new FluxPipeline(base.textEncoder(), t, base.schedulerConfig(), base.vae());
-                FluxLoaded l = new FluxLoaded(base, p, t, other); // weightBytes() converts every linear weight now
-                l.warnings().addAll(warnings);
-                return l;
-            } catch (RuntimeException e) {
-                base.close();
-                throw e;
-            }
-        }
-
-        @Override
-        Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener) {
-            FluxRequest r = FluxRequest.of(p.prompt()).withSize(p.height(), p.width()).withSteps(p.steps())
-                    .withSeed(p.seed()).withMaxSequenceLength(p.maxSequenceLength());
-            if (p.guidance() != null) {
-                r = r.withGuidance(p.guidance());
-            }
-            if (input != null) {
-                r = r.withImage(input.toTensor(), p.strength());
-            }
-            FluxResult res = pipeline.generate(ex, r, st -> listener.onStep(st.index(), st.total(), st.nanos()));
-            FluxResult.Timings t = res.timings();
-            return new Run(chw(res.image()), t.textEncode(), t.vaeEncode(), t.steps(), t.vaeDecode(),
-                    res.memory().transformerArenaBytes(), res.memory().transformerPeakLiveBytes());
-        }
-
-        @Override
-        void close() {
-            if (ownTransformer != null) {
-                ownTransformer.close(); // its compiled graphs; the weights belong to base
-            }
-            base.close();
-        }
+    /** Runs a plan on a pipeline. */
+    @FunctionalInterface
+    private interface Runner<P> {
+        Run run(P pipeline, Executor ex, Plan p, ChwImage input, ProgressListener listener);
     }
 
-    private static final class SdxlLoaded extends Loaded {
-        private final StableDiffusionXLPipeline base;
-        private final StableDiffusionXLPipeline pipeline;
-        private final UNet2DConditionModel ownUnet;
+    private static final FamilyPipelines<FluxPipeline> FLUX = new FamilyPipelines<>(FluxPipeline::load, "transformer",
+            p -> p.transformer().weights(),
+            (base, w) -> new FluxPipeline(base.textEncoder(), FluxTransformer2DModel.of(base.transformer().config(), w),
+                    base.schedulerConfig(), base.vae()),
+            p -> p.transformer().close(), FluxPipeline::close, GenerationService::runFlux);
 
-        private SdxlLoaded(StableDiffusionXLPipeline base, StableDiffusionXLPipeline pipeline,
-                           UNet2DConditionModel ownUnet, long other) {
-            super(pipeline.unet().weightBytes(), other);
-            this.base = base;
-            this.pipeline = pipeline;
-            this.ownUnet = ownUnet;
-        }
+    private static final FamilyPipelines<StableDiffusionXLPipeline> SDXL = new FamilyPipelines<>(
+            StableDiffusionXLPipeline::load, "unet", p -> p.unet().weights(),
+            (base, w) -> new StableDiffusionXLPipeline(base.textEncoders(),
+                    UNet2DConditionModel.of(base.unet().config(), w), base.vae(), base.schedulerConfig(),
+                    base.forceZerosForEmptyPrompt()),
+            p -> p.unet().close(), StableDiffusionXLPipeline::close, GenerationService::runSdxl);
 
-        static SdxlLoaded load(ModelInfo info, String precision, List<LoraSpec> loras) {
-            StableDiffusionXLPipeline base = StableDiffusionXLPipeline.load(info.folder());
-            try {
-                long other = safetensorsBytes(info.folder(), "text_encoder", "text_encoder_2", "vae");
-                List<String> warnings = new ArrayList<>();
-                Weights w = denoiserWeights(base.unet().weights(), "unet", precision, loras, warnings);
-                if (w == base.unet().weights()) {
-                    return new SdxlLoaded(base, base, null, other);
-                }
-                UNet2DConditionModel u = UNet2DConditionModel.of(base.unet().config(), w);
-                StableDiffusionXLPipeline p = new StableDiffusionXLPipeline(base.textEncoders(), u, base.vae(),
-                        base.schedulerConfig(), base.forceZerosForEmptyPrompt());
-                SdxlLoaded l = new SdxlLoaded(base, p, u, other);
-                l.warnings().addAll(warnings);
-                return l;
-            } catch (RuntimeException e) {
-                base.close();
-                throw e;
-            }
+    private static Run runFlux(FluxPipeline pipeline, Executor ex, Plan p, ChwImage input, ProgressListener listener) {
+        FluxRequest r = FluxRequest.of(p.prompt()).withSize(p.height(), p.width()).withSteps(p.steps())
+                .withSeed(p.seed()).withMaxSequenceLength(p.maxSequenceLength());
+        if (p.guidance() != null) {
+            r = r.withGuidance(p.guidance());
         }
+        if (input != null) {
+            r = r.withImage(input.toTensor(), p.strength());
+        }
+        FluxResult res = pipeline.generate(ex, r, st -> listener.onStep(st.index(), st.total(), st.nanos()));
+        return new Run(chw(res.image()), res.timings(), res.memory());
+    }
 
-        @Override
-        Run run(Executor ex, Plan p, ChwImage input, ProgressListener listener) {
-            SdxlRequest.Builder b = SdxlRequest.builder(p.prompt()).size(p.height(), p.width()).steps(p.steps())
-                    .seed(p.seed()).guidance(p.guidance());
-            if (p.negativePrompt() != null) {
-                b.negativePrompt(p.negativePrompt());
-            }
-            if (input != null) {
-                b.image(input.toTensor(), p.strength());
-            }
-            SdxlResult res = pipeline.generate(ex, b.build(), st -> listener.onStep(st.index(), st.total(), st.nanos()));
-            SdxlResult.Timings t = res.timings();
-            return new Run(chw(res.image()), t.textEncode(), t.vaeEncode(), t.steps(), t.vaeDecode(),
-                    res.memory().unetArenaBytes(), res.memory().unetPeakLiveBytes());
+    private static Run runSdxl(StableDiffusionXLPipeline pipeline, Executor ex, Plan p, ChwImage input,
+                               ProgressListener listener) {
+        SdxlRequest.Builder b = SdxlRequest.builder(p.prompt()).size(p.height(), p.width()).steps(p.steps())
+                .seed(p.seed()).guidance(p.guidance());
+        if (p.negativePrompt() != null) {
+            b.negativePrompt(p.negativePrompt());
         }
-
-        @Override
-        void close() {
-            if (ownUnet != null) {
-                ownUnet.close();
-            }
-            base.close();
+        if (input != null) {
+            b.image(input.toTensor(), p.strength());
         }
+        SdxlResult res = pipeline.generate(ex, b.build(), st -> listener.onStep(st.index(), st.total(), st.nanos()));
+        return new Run(chw(res.image()), res.timings(), res.memory());
     }
 
     /** The first image of an NHWC [B, H, W, 3] tensor as (3, H, W). */

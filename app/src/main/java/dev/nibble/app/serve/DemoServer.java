@@ -18,6 +18,7 @@ import dev.nibble.engine.spi.Backend;
 import dev.nibble.engine.spi.BackendUnavailableException;
 import dev.nibble.engine.spi.Backends;
 import dev.nibble.engine.spi.Device;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -546,18 +547,19 @@ public final class DemoServer implements AutoCloseable {
             o.putNull("strength");
         }
         GenerationResult.Timings t = r.timings();
+        PipelineTimings stages = t.pipeline();
         ObjectNode tm = o.putObject("timings_ms");
         tm.put("load", Json.ms(t.load()));
         tm.put("prepare_image", Json.ms(t.prepareImage()));
-        tm.put("text_encode", Json.ms(t.textEncode()));
-        tm.put("vae_encode", Json.ms(t.vaeEncode()));
+        tm.put("text_encode", Json.ms(stages.textEncode()));
+        tm.put("vae_encode", Json.ms(stages.vaeEncode()));
         ArrayNode steps = tm.putArray("steps");
-        for (long n : t.steps()) {
+        for (long n : stages.steps()) {
             steps.add(Json.ms(n));
         }
-        tm.put("denoise", Json.ms(t.denoise()));
-        tm.put("mean_step", Json.ms(t.meanStep()));
-        tm.put("vae_decode", Json.ms(t.vaeDecode()));
+        tm.put("denoise", Json.ms(stages.denoise()));
+        tm.put("mean_step", Json.ms(stages.meanStep()));
+        tm.put("vae_decode", Json.ms(stages.vaeDecode()));
         tm.put("encode_png", Json.ms(encodeNanos));
         tm.put("total", Json.ms(t.total() + encodeNanos));
         GenerationResult.Memory m = r.memory();

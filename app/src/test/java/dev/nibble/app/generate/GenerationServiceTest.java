@@ -6,6 +6,7 @@ import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.image.ChwImage;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,8 +119,9 @@ class GenerationServiceTest {
         GenerationResult r = GenerationService.shared().generate(shapes("a small red circle").steps(5).build(),
                 (i, n, nanos) -> seen.add(i + "/" + n));
         assertEquals(List.of("0/5", "1/5", "2/5", "3/5", "4/5"), seen);
-        assertEquals(5, r.timings().steps().length);
-        assertTrue(r.timings().total() >= r.timings().denoise() + r.timings().textEncode() + r.timings().vaeDecode());
+        PipelineTimings stages = r.timings().pipeline();
+        assertEquals(5, stages.steps().length);
+        assertTrue(r.timings().total() >= stages.denoise() + stages.textEncode() + stages.vaeDecode());
         assertTrue(r.memory().activationArenaBytes() > 0);
         assertTrue(r.memory().denoiserWeightBytes() > 0);
     }

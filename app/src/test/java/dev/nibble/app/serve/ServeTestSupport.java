@@ -9,6 +9,7 @@ import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.image.ChwImage;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -158,7 +159,8 @@ final class ServeTestSupport {
             }
             boolean q = req.precision().equals("svdq-int4");
             long denoiser = q ? 1_900_000 : 6_845_504;
-            var t = new GenerationResult.Timings(0, 0, 12_000_000, 0, stepNanos, 20_000_000, 40_000_000 + sum(stepNanos));
+            var stages = new PipelineTimings(12_000_000, 0, stepNanos, 20_000_000, 32_000_000 + sum(stepNanos));
+            var t = new GenerationResult.Timings(0, 0, stages, 40_000_000 + sum(stepNanos));
             var m = new GenerationResult.Memory(2_500_000, 566_272, 500_000, 800_000_000, denoiser, denoiser + 8_000_000);
             return new GenerationResult(new ChwImage(3, h, w, data), info, req.mode(), "cpu", "cpu", req.precision(), w, h,
                     steps, steps, req.seed() == null ? 0 : req.seed(), null, req.strength(), info.maxSequenceLength(), t, m,

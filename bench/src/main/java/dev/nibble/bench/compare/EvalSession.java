@@ -152,8 +152,8 @@ public final class EvalSession {
                         SdxlRequest req = SdxlRequest.builder(prompt).size(s.size(), s.size()).steps(s.steps())
                                 .guidance(s.guidance()).seed(seed).build();
                         SdxlResult r = pipe.generate(ex, req, null);
-                        return new Image(r.image(), r.timings().total(), r.memory().unetWeightBytes(),
-                                r.memory().unetArenaBytes());
+                        return new Image(r.image(), r.timings().total(), r.memory().weightBytes(),
+                                r.memory().arenaBytes());
                     }
 
                     @Override
@@ -169,8 +169,8 @@ public final class EvalSession {
                     FluxRequest req = FluxRequest.of(prompt).withSize(s.size(), s.size()).withSteps(s.steps())
                             .withSeed(seed).withMaxSequenceLength(s.maxSequenceLength()).withGuidance(s.guidance());
                     FluxResult r = pipe.generate(ex, req, null);
-                    return new Image(r.image(), r.timings().total(), r.memory().transformerWeightBytes(),
-                            r.memory().transformerArenaBytes());
+                    return new Image(r.image(), r.timings().total(), r.memory().weightBytes(),
+                            r.memory().arenaBytes());
                 }
 
                 @Override

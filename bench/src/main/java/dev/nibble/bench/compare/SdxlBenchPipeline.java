@@ -114,7 +114,7 @@ final class SdxlBenchPipeline extends BenchPipeline<StableDiffusionXLPipeline> {
         SdxlRequest req = SdxlRequest.builder(ModelWorkloads.PROMPT).size(settings.size(), settings.size())
                 .steps(settings.steps()).guidance(GUIDANCE).seed(ModelWorkloads.SEED).build();
         SdxlResult r = orUnsupported(() -> pipeline().generate(ex, req, null));
-        return new Generated(r.timings().total(), r.memory().unetArenaBytes());
+        return new Generated(r.timings().total(), r.memory().arenaBytes());
     }
 
     @Override

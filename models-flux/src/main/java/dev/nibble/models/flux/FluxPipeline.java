@@ -11,10 +11,13 @@ import dev.nibble.models.common.scheduler.Img2ImgStart;
 
 import dev.nibble.engine.io.ModelIndex;
 import dev.nibble.models.common.clip.ClipTextModel;
+import dev.nibble.models.common.pipeline.DenoiserMemory;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import dev.nibble.models.common.t5.T5EncoderModel;
 import dev.nibble.models.common.tokenizer.ClipTokenizer;
 import dev.nibble.models.common.tokenizer.T5Tokenizer;
 import dev.nibble.models.common.vae.AutoencoderKL;
+import dev.nibble.models.common.vae.VaeImageProcessor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,12 +153,11 @@ public final class FluxPipeline implements AutoCloseable {
         s = System.nanoTime();
         Tensor decoded = vae.decode(ex, vaeInput(out, lh, lw, vae.scalingFactor(), vae.shiftFactor()));
         long decodeNanos = System.nanoTime() - s;
-        Tensor image = postprocess(decoded);
+        Tensor image = VaeImageProcessor.postprocess(decoded);
 
         MemoryPlan plan = transformer.compiled(ex, b, imageSeqLen, emb.textSeqLen()).memoryPlan();
-        FluxResult.Memory mem = new FluxResult.Memory(plan.totalArenaBytes(), plan.totalPeakLiveBytes(),
-                ex.device().allocatorStats().highWaterBytes(), transformer.weightBytes());
-        FluxResult.Timings times = new FluxResult.Timings(textNanos, vaeEncodeNanos, stepNanos, decodeNanos,
+        DenoiserMemory mem = DenoiserMemory.of(plan, ex, transformer.weightBytes());
+        PipelineTimings times = new PipelineTimings(textNanos, vaeEncodeNanos, stepNanos, decodeNanos,
                 System.nanoTime() - t0);
         return new FluxResult(image, decoded, out, emb, times, mem);
     }
@@ -222,28 +224,6 @@ public final class FluxPipeline implements AutoCloseable {
         return floats(z.shape(), v);
     }
 
-    /** VaeImageProcessor.postprocess(output_type="np"): (x / 2 + 0.5).clamp(0, 1), NCHW → NHWC. */
-    public static Tensor postprocess(Tensor decoded) {
-        Shape s = decoded.shape();
-        if (s.rank() != 4) {
-            throw new IllegalArgumentException("decoded images must be [B, C, H, W], got " + decoded.spec());
-        }
-        int b = s.dim(0), c = s.dim(1), h = s.dim(2), w = s.dim(3);
-        float[] in = decoded.toFloatArray();
-        float[] out = new float[in.length];
-        for (int bi = 0; bi < b; bi++) {
-            for (int ci = 0; ci < c; ci++) {
-                for (int y = 0; y < h; y++) {
-                    for (int xi = 0; xi < w; xi++) {
-                        float v = in[((bi * c + ci) * h + y) * w + xi] / 2f + 0.5f;
-                        out[((bi * h + y) * w + xi) * c + ci] = Math.min(1f, Math.max(0f, v));
-                    }
-                }
-            }
-        }
-        return floats(Shape.of(b, h, w, c), out);
-    }
-
     /** The request's latents as packed [B, L, 4C], or seeded standard-normal noise packed. */
     private static Tensor initialLatents(FluxRequest r, int b, int c, int lh, int lw) {
         Shape packed = Shape.of(b, (lh / 2) * (lw / 2), 4 * c);
@@ -274,11 +254,7 @@ public final class FluxPipeline implements AutoCloseable {
             throw new IllegalArgumentException("image-to-image needs height and width divisible by "
                     + vae.vaeScaleFactor() + ", got " + r.height() + "x" + r.width());
         }
-        float[] px = img.toFloatArray();
-        for (int i = 0; i < px.length; i++) {
-            px[i] = 2f * px[i] - 1f; // VaeImageProcessor.normalize
-        }
-        FluxVae.LatentDist d = vae.encode(ex, floats(want, px));
+        FluxVae.LatentDist d = vae.encode(ex, VaeImageProcessor.normalize(img));
         Shape ls = Shape.of(b, c, lh, lw);
         if (!d.mean().shape().equals(ls)) {
             throw new IllegalStateException("VAE latents " + d.mean().spec() + " do not match the packed latent size " + ls);

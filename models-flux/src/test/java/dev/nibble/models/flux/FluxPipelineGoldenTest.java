@@ -62,14 +62,14 @@ class FluxPipelineGoldenTest {
                 assertTrue(e.maxAbs() <= 1e-4, tag + "image " + e);
             }
             assertEquals(steps, res.timings().steps().length);
-            assertTrue(res.memory().transformerArenaBytes() > 0);
+            assertTrue(res.memory().arenaBytes() > 0);
             System.out.printf("[timing] %s text %.1f ms, steps %s ms, vae %.1f ms, total %.1f ms; transformer arena %d B, "
                             + "peak live %d B, device high-water %d B, weights %d B%n", caseName,
                     res.timings().textEncode() / 1e6, java.util.Arrays.toString(java.util.Arrays.stream(
                             res.timings().steps()).mapToObj(n -> String.format("%.1f", n / 1e6)).toArray()),
-                    res.timings().vaeDecode() / 1e6, res.timings().total() / 1e6, res.memory().transformerArenaBytes(),
-                    res.memory().transformerPeakLiveBytes(), res.memory().deviceHighWaterBytes(),
-                    res.memory().transformerWeightBytes());
+                    res.timings().vaeDecode() / 1e6, res.timings().total() / 1e6, res.memory().arenaBytes(),
+                    res.memory().peakLiveBytes(), res.memory().deviceHighWaterBytes(),
+                    res.memory().weightBytes());
         }
     }
 }

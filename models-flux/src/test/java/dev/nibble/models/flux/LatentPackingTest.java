@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.nibble.engine.io.SafetensorsStore;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
+import dev.nibble.models.common.vae.VaeImageProcessor;
 import org.junit.jupiter.api.Test;
 
 /** Packing, ids and the pipeline's host-side arithmetic against the golden pipeline traces (exact). */
@@ -56,7 +57,7 @@ class LatentPackingTest {
                 Tensor z = FluxPipeline.vaeInput(out.tensor("step" + last + ".latents_after"), unpacked.shape().dim(2),
                         unpacked.shape().dim(3), 0.3611, 0.1159);
                 assertArrayEquals(out.tensor("vae_decode.call0.z").toFloatArray(), z.toFloatArray(), c);
-                Tensor img = FluxPipeline.postprocess(out.tensor("vae_decode.call0.sample"));
+                Tensor img = VaeImageProcessor.postprocess(out.tensor("vae_decode.call0.sample"));
                 assertEquals(out.tensor("image").shape(), img.shape());
                 assertArrayEquals(out.tensor("image").toFloatArray(), img.toFloatArray(), c);
             }

@@ -1,16 +1,18 @@
 package dev.nibble.models.sdxl;
 
 import dev.nibble.engine.exec.Executor;
-import dev.nibble.engine.exec.HostMemory;
 import dev.nibble.engine.exec.MemoryPlan;
 import dev.nibble.engine.io.ConfigException;
 import dev.nibble.engine.io.ModelIndex;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
+import dev.nibble.models.common.pipeline.DenoiserMemory;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import dev.nibble.models.common.scheduler.DiffusionNoise;
 import dev.nibble.models.common.scheduler.EulerDiscreteConfig;
 import dev.nibble.models.common.scheduler.EulerDiscreteScheduler;
 import dev.nibble.models.common.scheduler.Img2ImgStart;
+import dev.nibble.models.common.vae.VaeImageProcessor;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -171,16 +173,15 @@ public final class StableDiffusionXLPipeline implements AutoCloseable {
 
         s = System.nanoTime();
         Tensor decoded = vae.decode(ex, out);
-        Tensor image = postprocess(decoded);
+        Tensor image = VaeImageProcessor.postprocess(decoded);
         long decodeNanos = System.nanoTime() - s;
 
         int unetBatch = cfg ? 2 * b : b;
         MemoryPlan plan = unet.compiled(ex, new UNet2DConditionModel.ShapeKey(unetBatch, latentShape.dim(2),
                 latentShape.dim(3), emb.textLength(), emb.pooledPromptEmbeds().shape().dim(1),
                 unet.config().textTimeEmbedding() ? timeIds.length : 0)).memoryPlan();
-        SdxlResult.Memory mem = new SdxlResult.Memory(plan.totalArenaBytes(), plan.totalPeakLiveBytes(),
-                ex.device().allocatorStats().highWaterBytes(), HostMemory.peakRssBytes(), unet.weightBytes());
-        SdxlResult.Timings times = new SdxlResult.Timings(textNanos, vaeEncodeNanos, stepNanos, decodeNanos,
+        DenoiserMemory mem = DenoiserMemory.of(plan, ex, unet.weightBytes());
+        PipelineTimings times = new PipelineTimings(textNanos, vaeEncodeNanos, stepNanos, decodeNanos,
                 System.nanoTime() - t0);
         return new SdxlResult(image, decoded, out, emb, times, mem);
     }
@@ -258,28 +259,6 @@ public final class StableDiffusionXLPipeline implements AutoCloseable {
         return HostTensors.floats(latents.shape(), x);
     }
 
-    /** VaeImageProcessor.postprocess(output_type="np"): (x / 2 + 0.5).clamp(0, 1), NCHW → NHWC. */
-    public static Tensor postprocess(Tensor decoded) {
-        Shape s = decoded.shape();
-        if (s.rank() != 4) {
-            throw new IllegalArgumentException("decoded images must be [B, C, H, W], got " + decoded.spec());
-        }
-        int b = s.dim(0), c = s.dim(1), h = s.dim(2), w = s.dim(3);
-        float[] in = decoded.toFloatArray();
-        float[] out = new float[in.length];
-        for (int bi = 0; bi < b; bi++) {
-            for (int ci = 0; ci < c; ci++) {
-                for (int y = 0; y < h; y++) {
-                    for (int xi = 0; xi < w; xi++) {
-                        float v = in[((bi * c + ci) * h + y) * w + xi] / 2f + 0.5f;
-                        out[((bi * h + y) * w + xi) * c + ci] = Math.min(1f, Math.max(0f, v));
-                    }
-                }
-            }
-        }
-        return HostTensors.floats(Shape.of(b, h, w, c), out);
-    }
-
     /** The request's noise, or seeded standard-normal noise. */
     private static float[] initialNoise(SdxlRequest r, Shape latentShape) {
         Tensor l = r.latents();
@@ -295,13 +274,10 @@ public final class StableDiffusionXLPipeline implements AutoCloseable {
 
     /** image [B, 3, H, W] in [0, 1] → 2x − 1 → sampled, scaled VAE latents. */
     private Tensor encodeImage(Executor ex, Tensor image, long seed) {
-        float[] px = image.toFloatArray();
-        for (int i = 0; i < px.length; i++) {
-            px[i] = 2f * px[i] - 1f; // VaeImageProcessor.normalize
-        }
         Shape s = image.shape();
         int n = s.dim(0) * vae.latentChannels() * (s.dim(2) / vae.vaeScaleFactor()) * (s.dim(3) / vae.vaeScaleFactor());
-        return vae.encode(ex, HostTensors.floats(s, px), DiffusionNoise.normal(seed ^ VAE_SAMPLE_SEED_OFFSET, n));
+        float[] noise = DiffusionNoise.normal(seed ^ VAE_SAMPLE_SEED_OFFSET, n);
+        return vae.encode(ex, VaeImageProcessor.normalize(image), noise);
     }
 
     private static void closeQuietly(AutoCloseable c, RuntimeException primary) {

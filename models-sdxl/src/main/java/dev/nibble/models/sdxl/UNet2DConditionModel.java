@@ -67,16 +67,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Loads a unet folder: config.json + diffusion_pytorch_model.safetensors (or a sharded index). */
     public static UNet2DConditionModel load(Path dir) {
-        ComponentFolder folder = ComponentFolder.open(dir);
-        try {
-            UNet2DConditionModel m = new UNet2DConditionModel(UNet2DConditionConfig.from(folder.config()),
-                    folder.weights(), folder);
-            folder.warnUnused("UNet2DConditionModel", n -> false);
-            return m;
-        } catch (RuntimeException e) {
-            folder.close();
-            throw e;
-        }
+        return ComponentFolder.load(dir, "UNet2DConditionModel", n -> false,
+                f -> new UNet2DConditionModel(UNet2DConditionConfig.from(f.config()), f.weights(), f));
     }
 
     /** A model over weights the caller owns (not closed with it). */

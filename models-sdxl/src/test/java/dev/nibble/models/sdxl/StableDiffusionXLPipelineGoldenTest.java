@@ -3,6 +3,7 @@ package dev.nibble.models.sdxl;
 import dev.nibble.engine.exec.Executor;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,14 +115,14 @@ class StableDiffusionXLPipelineGoldenTest {
         golden.checkIntermediate("vae_decode.call0.sample", res.decoded());
         golden.checkImage("image", res.image());
 
-        SdxlResult.Timings t = res.timings();
+        PipelineTimings t = res.timings();
         assertEquals(steps.size(), t.steps().length);
         assertTrue(t.total() >= t.textEncode() + t.denoise() + t.vaeDecode());
-        assertTrue(res.memory().unetArenaBytes() > 0 && res.memory().unetWeightBytes() > 0);
+        assertTrue(res.memory().arenaBytes() > 0 && res.memory().weightBytes() > 0);
         System.out.printf(Locale.ROOT, "pipeline_sdxl: text %.1f ms, denoise %.1f ms (%d steps), decode %.1f ms, "
                         + "total %.1f ms; unet arena %d B, peak live %d B, device high water %d B, host peak RSS %d B%n",
                 t.textEncode() / 1e6, t.denoise() / 1e6, t.steps().length, t.vaeDecode() / 1e6, t.total() / 1e6,
-                res.memory().unetArenaBytes(), res.memory().unetPeakLiveBytes(), res.memory().deviceHighWaterBytes(),
+                res.memory().arenaBytes(), res.memory().peakLiveBytes(), res.memory().deviceHighWaterBytes(),
                 res.memory().hostPeakRssBytes());
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.SortedSet;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -40,6 +41,23 @@ public final class ComponentFolder implements AutoCloseable {
         }
         DiffusersConfig config = DiffusersConfig.read(cfg);
         return new ComponentFolder(dir, config, SafetensorsWeights.open(dir));
+    }
+
+    /**
+     * Opens {@code dir}, builds a model over it with {@code build} (the model then owns the folder and closes
+     * it), and logs the tensors the model never read ({@link #warnUnused}). Closes the folder if either fails.
+     */
+    public static <M> M load(Path dir, String model, Predicate<String> ignoreUnused,
+                             Function<ComponentFolder, M> build) {
+        ComponentFolder folder = open(dir);
+        try {
+            M m = build.apply(folder);
+            folder.warnUnused(model, ignoreUnused);
+            return m;
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
+        }
     }
 
     public Path dir() {

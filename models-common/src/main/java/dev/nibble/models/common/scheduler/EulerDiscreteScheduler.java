@@ -14,15 +14,13 @@ import java.util.Objects;
  * as numpy does and rounded to float32, and the per-step arithmetic is float32 in the library's operation
  * order. Not thread-safe: {@link #setTimesteps} replaces the schedule that later calls read.
  */
-public final class EulerDiscreteScheduler {
+public final class EulerDiscreteScheduler extends DiscreteScheduler {
     private final EulerDiscreteConfig config;
     // ((1 - alphas_cumprod) / alphas_cumprod) ** 0.5 per training timestep 0..T-1 (ascending noise), float32.
     private final float[] trainSigmas;
 
-    private float[] timesteps;
-    private float[] sigmas;
-
     public EulerDiscreteScheduler(EulerDiscreteConfig config) {
+        super("setTimesteps");
         this.config = Objects.requireNonNull(config);
         this.trainSigmas = trainSigmas(config);
     }
@@ -79,8 +77,7 @@ public final class EulerDiscreteScheduler {
             sig[i] = (float) interpolated[i];
         }
         sig[ts.length] = config.finalSigmasType() == EulerDiscreteConfig.FinalSigmas.SIGMA_MIN ? trainSigmas[0] : 0f;
-        this.timesteps = ts;
-        this.sigmas = sig;
+        setSchedule(ts, sig);
     }
 
     /** Timesteps in descending order, float32, as the three spacings of diffusers produce them. */
@@ -116,34 +113,6 @@ public final class EulerDiscreteScheduler {
         };
     }
 
-    public boolean hasSchedule() {
-        return sigmas != null;
-    }
-
-    public int numInferenceSteps() {
-        return schedule().length - 1;
-    }
-
-    /** The float32 timesteps, one per step; a copy. */
-    public float[] timesteps() {
-        schedule();
-        return timesteps.clone();
-    }
-
-    /** The float32 sigmas, one per step plus the final one (0 by default); a copy. */
-    public float[] sigmas() {
-        return schedule().clone();
-    }
-
-    public float timestep(int stepIndex) {
-        schedule();
-        return timesteps[checkIndex(stepIndex)];
-    }
-
-    public float sigma(int stepIndex) {
-        return schedule()[stepIndex];
-    }
-
     /**
      * The standard deviation of the initial noise: max sigma for linspace/trailing spacing,
      * sqrt(max_sigma^2 + 1) for leading, as diffusers defines it. Pipelines multiply unit noise by this.
@@ -174,7 +143,7 @@ public final class EulerDiscreteScheduler {
     /** The denoised estimate x0 the step derives from the model output (diffusers' pred_original_sample). */
     public float[] predictOriginalSample(float[] modelOutput, int stepIndex, float[] sample) {
         float sigma = schedule()[checkIndex(stepIndex)];
-        FlowMatchEulerDiscreteScheduler.sameLength(modelOutput, sample);
+        sameLength(modelOutput, sample);
         float[] out = new float[sample.length];
         PredictionType type = config.predictionType();
         switch (type) {
@@ -202,6 +171,7 @@ public final class EulerDiscreteScheduler {
      */
     public float[] step(float[] modelOutput, int stepIndex, float[] sample) {
         float[] pred = predictOriginalSample(modelOutput, stepIndex, sample);
+        float[] sigmas = schedule();
         float sigma = sigmas[stepIndex];
         float dt = sigmas[stepIndex + 1] - sigma;
         float[] out = new float[sample.length];
@@ -218,7 +188,7 @@ public final class EulerDiscreteScheduler {
      */
     public float[] addNoise(float[] original, float[] noise, int stepIndex) {
         float sigma = schedule()[checkIndex(stepIndex)];
-        FlowMatchEulerDiscreteScheduler.sameLength(original, noise);
+        sameLength(original, noise);
         float[] out = new float[original.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = original[i] + noise[i] * sigma;
@@ -226,22 +196,9 @@ public final class EulerDiscreteScheduler {
         return out;
     }
 
-    /** The SDXL img2img entry point into the current schedule for {@code strength} in [0, 1]. */
+    /** The SDXL img2img entry point (truncating strength · steps to whole steps). */
+    @Override
     public Img2ImgStart img2imgStart(double strength) {
         return Img2ImgStart.truncating(numInferenceSteps(), strength);
-    }
-
-    private float[] schedule() {
-        if (sigmas == null) {
-            throw new IllegalStateException("call setTimesteps first");
-        }
-        return sigmas;
-    }
-
-    private int checkIndex(int stepIndex) {
-        if (stepIndex < 0 || stepIndex >= timesteps.length) {
-            throw new IndexOutOfBoundsException("step index " + stepIndex + " outside 0.." + (timesteps.length - 1));
-        }
-        return stepIndex;
     }
 }

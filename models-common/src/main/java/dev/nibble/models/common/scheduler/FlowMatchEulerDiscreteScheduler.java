@@ -12,16 +12,14 @@ import java.util.Objects;
  * {@link #scaleNoise} do float32 arithmetic in torch's order, so results match the reference bit for bit.
  * Not thread-safe: {@code setTimesteps*} replaces the schedule that later calls read.
  */
-public final class FlowMatchEulerDiscreteScheduler {
+public final class FlowMatchEulerDiscreteScheduler extends DiscreteScheduler {
     private final FlowMatchConfig config;
     // Ends of the training schedule; set_timesteps(n) spaces its timesteps between them.
     private final float trainSigmaMax;
     private final float trainSigmaMin;
 
-    private float[] timesteps;
-    private float[] sigmas;
-
     public FlowMatchEulerDiscreteScheduler(FlowMatchConfig config) {
+        super("setTimesteps / setSigmas / setFluxTimesteps");
         this.config = Objects.requireNonNull(config);
         int n = config.numTrainTimesteps();
         double[] t = NumpyMath.linspace(1, n, n); // then reversed: sigma_max at t = n, sigma_min at t = 1
@@ -122,8 +120,7 @@ public final class FlowMatchEulerDiscreteScheduler {
             sig[i] = (float) shiftedSigmas[i];
             ts[i] = sig[i] * trainSteps;
         }
-        this.sigmas = sig;
-        this.timesteps = ts;
+        setSchedule(ts, sig);
     }
 
     /** Sigma of one training timestep, as the constructor computes it in float32 tensors. */
@@ -133,34 +130,6 @@ public final class FlowMatchEulerDiscreteScheduler {
             s = (float) config.shift() * s / (1f + (float) (config.shift() - 1) * s);
         }
         return s;
-    }
-
-    public boolean hasSchedule() {
-        return sigmas != null;
-    }
-
-    public int numInferenceSteps() {
-        return schedule().length - 1;
-    }
-
-    /** The float32 timesteps (num_train_timesteps * sigma), one per step; a copy. */
-    public float[] timesteps() {
-        schedule();
-        return timesteps.clone();
-    }
-
-    /** The float32 sigmas, one per step plus the trailing 0; a copy. */
-    public float[] sigmas() {
-        return schedule().clone();
-    }
-
-    public float timestep(int stepIndex) {
-        schedule();
-        return timesteps[checkIndex(stepIndex)];
-    }
-
-    public float sigma(int stepIndex) {
-        return schedule()[stepIndex];
     }
 
     /**
@@ -194,23 +163,10 @@ public final class FlowMatchEulerDiscreteScheduler {
         return out;
     }
 
-    /** The FLUX img2img entry point into the current schedule for {@code strength} in [0, 1]. */
+    /** The FLUX img2img entry point (strength · steps kept as a float). */
+    @Override
     public Img2ImgStart img2imgStart(double strength) {
         return Img2ImgStart.flowMatch(numInferenceSteps(), strength);
-    }
-
-    private float[] schedule() {
-        if (sigmas == null) {
-            throw new IllegalStateException("call setTimesteps / setSigmas / setFluxTimesteps first");
-        }
-        return sigmas;
-    }
-
-    private int checkIndex(int stepIndex) {
-        if (stepIndex < 0 || stepIndex >= timesteps.length) {
-            throw new IndexOutOfBoundsException("step index " + stepIndex + " outside 0.." + (timesteps.length - 1));
-        }
-        return stepIndex;
     }
 
     private static void checkSteps(int numInferenceSteps) {
@@ -219,14 +175,9 @@ public final class FlowMatchEulerDiscreteScheduler {
         }
     }
 
-    static void sameLength(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("tensor sizes differ: " + a.length + " vs " + b.length);
-        }
-    }
-
     @Override
     public String toString() {
-        return "FlowMatchEulerDiscreteScheduler" + config + (sigmas == null ? "" : " sigmas=" + Arrays.toString(sigmas));
+        return "FlowMatchEulerDiscreteScheduler" + config
+                + (hasSchedule() ? " sigmas=" + Arrays.toString(schedule()) : "");
     }
 }

@@ -44,15 +44,9 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** Loads a component folder (config.json + model.safetensors or a sharded index). */
     public static T5EncoderModel load(Path componentDir) {
-        ComponentFolder folder = ComponentFolder.open(componentDir);
-        try {
-            T5EncoderModel m = new T5EncoderModel(T5Config.from(folder.config()), folder.weights(), folder);
-            folder.warnUnused("T5EncoderModel", n -> n.equals("encoder.embed_tokens.weight") || n.startsWith("decoder."));
-            return m;
-        } catch (RuntimeException e) {
-            folder.close();
-            throw e;
-        }
+        return ComponentFolder.load(componentDir, "T5EncoderModel",
+                n -> n.equals("encoder.embed_tokens.weight") || n.startsWith("decoder."),
+                f -> new T5EncoderModel(T5Config.from(f.config()), f.weights(), f));
     }
 
     /** A model over weights already in hand; nothing is closed with it. */

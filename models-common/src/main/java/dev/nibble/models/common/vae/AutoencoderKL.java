@@ -60,15 +60,8 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** Loads a component folder (config.json + diffusion_pytorch_model.safetensors or a sharded index). */
     public static AutoencoderKL load(Path componentDir) {
-        ComponentFolder folder = ComponentFolder.open(componentDir);
-        try {
-            AutoencoderKL m = new AutoencoderKL(AutoencoderKLConfig.from(folder.config()), folder.weights(), folder);
-            folder.warnUnused("AutoencoderKL", n -> false);
-            return m;
-        } catch (RuntimeException e) {
-            folder.close();
-            throw e;
-        }
+        return ComponentFolder.load(componentDir, "AutoencoderKL", n -> false,
+                f -> new AutoencoderKL(AutoencoderKLConfig.from(f.config()), f.weights(), f));
     }
 
     /** A model over weights already in hand; nothing is closed with it. */
