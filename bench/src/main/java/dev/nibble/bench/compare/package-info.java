@@ -21,7 +21,7 @@
  * <h2>eval</h2>
  * {@link dev.nibble.bench.compare.EvalSession} generates the same prompts and seeds with a reference and a
  * quantised model folder (resumable: images with matching sidecars are reused);
- * {@link dev.nibble.bench.compare.EvalReport} scores them (PSNR, SSIM, LPIPS when weights are given) and
+ * {@link dev.nibble.bench.compare.EvalReport} scores them (PSNR, SSIM; LPIPS, FID and CLIP score when their networks' weights are given) and
  * prints the SVDQuant paper's table with latency and memory.
  */
 package dev.nibble.bench.compare;
