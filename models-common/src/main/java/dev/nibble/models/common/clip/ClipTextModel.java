@@ -70,15 +70,8 @@ public final class ClipTextModel implements AutoCloseable {
 
     /** Loads a component folder (config.json + model.safetensors or a sharded index). */
     public static ClipTextModel load(Path componentDir) {
-        ComponentFolder folder = ComponentFolder.open(componentDir);
-        try {
-            ClipTextModel m = new ClipTextModel(ClipTextConfig.from(folder.config()), folder.weights(), folder);
-            folder.warnUnused("CLIPTextModel", n -> n.endsWith("position_ids"));
-            return m;
-        } catch (RuntimeException e) {
-            folder.close();
-            throw e;
-        }
+        return ComponentFolder.load(componentDir, "CLIPTextModel", n -> n.endsWith("position_ids"),
+                folder -> new ClipTextModel(ClipTextConfig.from(folder.config()), folder.weights(), folder));
     }
 
     /** A model over weights already in hand (tests, converted checkpoints); nothing is closed with it. */

@@ -54,15 +54,8 @@ public final class ClipVisionModel implements AutoCloseable {
 
     /** Loads a component folder (config.json + model.safetensors or a sharded index). */
     public static ClipVisionModel load(Path componentDir) {
-        ComponentFolder folder = ComponentFolder.open(componentDir);
-        try {
-            ClipVisionModel m = new ClipVisionModel(ClipVisionConfig.from(folder.config()), folder.weights(), folder);
-            folder.warnUnused("CLIPVisionModel", n -> n.endsWith("position_ids"));
-            return m;
-        } catch (RuntimeException e) {
-            folder.close();
-            throw e;
-        }
+        return ComponentFolder.load(componentDir, "CLIPVisionModel", n -> n.endsWith("position_ids"),
+                folder -> new ClipVisionModel(ClipVisionConfig.from(folder.config()), folder.weights(), folder));
     }
 
     /** A model over weights already in hand (a CLIPModel's, tests); nothing is closed with it. */
