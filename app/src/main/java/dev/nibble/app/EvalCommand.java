@@ -5,6 +5,7 @@ import dev.nibble.bench.compare.EvalSession;
 import dev.nibble.bench.compare.Progress;
 import dev.nibble.bench.compare.ProgressBar;
 import dev.nibble.bench.metrics.ClipScore;
+import dev.nibble.bench.metrics.imagereward.ImageReward;
 import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.Lpips;
 import dev.nibble.bench.metrics.PerceptualDistance;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -26,12 +28,12 @@ import java.util.concurrent.Callable;
  * with the same seeds with the 16/32-bit model and the 4-bit model (FLUX or SDXL pipeline), stores the images
  * under --out (reused by a later run with the same settings, so an interrupted evaluation resumes),
  * then prints PSNR/SSIM (LPIPS with --lpips-weights, FID with --inception-weights) of the 4-bit images
- * against the reference ones, the CLIP score of each set against its prompts (with --clip-model), with
+ * against the reference ones, ImageReward and the CLIP score of each set against its prompts (with --image-reward, --clip-model), with
  * latency and memory of both and the number of images.
  */
 @Command(name = "eval", sortOptions = false,
         description = {"Quality of a quantised model against its 16/32-bit original: same prompts and seeds, "
-                + "PSNR/SSIM (LPIPS, FID and CLIP score with their weights), latency and memory, the paper's table.",
+                + "PSNR/SSIM (LPIPS, FID, ImageReward and CLIP score with their weights), latency and memory, the paper's table.",
                 "Resumable: images already in --out with the same settings are reused."})
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The reference (16/32-bit) model folder.")
@@ -84,6 +86,15 @@ public final class EvalCommand implements Callable<Integer> {
                     + "(e.g. openai/clip-vit-large-patch14 from the Hugging Face hub; nothing is downloaded).")
     Path clipModel;
 
+    @Option(names = "--image-reward", paramLabel = "FILE",
+            description = "ImageReward-v1.0 checkpoint (THUDM/ImageReward's ImageReward.pt converted to safetensors; see "
+                    + "the ImageReward class); needs --image-reward-vocab.")
+    Path imageReward;
+
+    @Option(names = "--image-reward-vocab", paramLabel = "FILE",
+            description = "bert-base-uncased's vocab.txt, the tokenizer ImageReward uses.")
+    Path imageRewardVocab;
+
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the table.")
     boolean json;
 
@@ -120,6 +131,15 @@ public final class EvalCommand implements Callable<Integer> {
         if (clipModel != null && !Files.isDirectory(clipModel)) {
             throw new BadInputException("--clip-model: no such folder: " + clipModel);
         }
+        if ((imageReward == null) != (imageRewardVocab == null)) {
+            throw new BadInputException("--image-reward and --image-reward-vocab go together");
+        }
+        for (Path f : new Path[] {imageReward, imageRewardVocab}) {
+            if (f != null && !Files.isRegularFile(f)) {
+                throw new BadInputException((f == imageReward ? "--image-reward" : "--image-reward-vocab")
+                        + ": no such file: " + f);
+            }
+        }
         List<String> ps;
         EvalSession.Settings settings;
         try {
@@ -140,6 +160,7 @@ public final class EvalCommand implements Callable<Integer> {
         PerceptualDistance lpips = null;
         FidInception fid = null;
         ClipScore clip = null;
+        ImageReward reward = null;
         try {
             // the metric networks first: a wrong weights file fails before any image is generated
             if (lpipsWeights != null) {
@@ -151,10 +172,16 @@ public final class EvalCommand implements Callable<Integer> {
             if (clipModel != null) {
                 clip = metricNetwork("--clip-model", clipModel, () -> ClipScore.load(clipModel, ex));
             }
+            if (imageReward != null) {
+                reward = metricNetwork("--image-reward", imageReward,
+                        () -> ImageReward.load(imageReward, imageRewardVocab, ex));
+            }
             EvalSession.ModelRun ref = EvalSession.generate(EvalSession.REFERENCE, model, out, ps, settings, ex, progress);
             EvalSession.ModelRun q = EvalSession.generate(EvalSession.QUANTIZED, quantized, out, ps, settings, ex, progress);
             report = EvalReport.compute(ref, q, settings, new EvalReport.Networks(lpips, "no --lpips-weights given", fid,
-                    "no --inception-weights given", clip, "no --clip-model given"), progress);
+                    "no --inception-weights given", Map.of(
+                            "CLIP score", new EvalReport.PromptMetric(clip, "no --clip-model given"),
+                            "ImageReward", new EvalReport.PromptMetric(reward, "no --image-reward given"))), progress);
         } finally {
             if (lpips != null) {
                 lpips.close();
@@ -164,6 +191,9 @@ public final class EvalCommand implements Callable<Integer> {
             }
             if (clip != null) {
                 clip.close();
+            }
+            if (reward != null) {
+                reward.close();
             }
             progress.done();
         }
@@ -181,8 +211,9 @@ public final class EvalCommand implements Callable<Integer> {
     private static <T> T metricNetwork(String option, Path file, java.util.function.Supplier<T> load) {
         try {
             return load.get();
-        } catch (IllegalArgumentException | dev.nibble.engine.io.SafetensorsException e) {
-            String m = e.getMessage();
+        } catch (IllegalArgumentException | dev.nibble.engine.io.SafetensorsException | dev.nibble.engine.io.ConfigException
+                 | dev.nibble.models.common.tokenizer.TokenizerException e) {
+            String m = String.valueOf(e.getMessage());
             throw new BadInputException(option + " " + file + ": " + (m.contains(file.toString()) ? m.replace(file + ": ", "") : m), e);
         }
     }

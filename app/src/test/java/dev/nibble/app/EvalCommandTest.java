@@ -105,6 +105,29 @@ class EvalCommandTest {
     }
 
     @Test
+    void imageRewardNeedsItsVocabularyAndItsCheckpoint() throws Exception {
+        Path prompts = tmp.resolve("prompts.txt");
+        Files.writeString(prompts, "a red circle\n");
+        Path out = tmp.resolve("eval-ir");
+        Path notImageReward = builtIn("nibble-shapes").resolve("vae").resolve("diffusion_pytorch_model.safetensors");
+        GenerateCommandTest.Run r = GenerateCommandTest.run("eval", "--model", builtIn("nibble-shapes").toString(),
+                "--quantized", builtIn("nibble-shapes-svdq").toString(), "--prompts", prompts.toString(),
+                "--image-reward", notImageReward.toString(), "--no-progress", "--out", out.toString());
+        assertEquals(NibbleCli.EXIT_BAD_INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("--image-reward and --image-reward-vocab go together"), r.err());
+
+        Path vocab = tmp.resolve("vocab.txt");
+        Files.writeString(vocab, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nred\ncircle\n");
+        r = GenerateCommandTest.run("eval", "--model", builtIn("nibble-shapes").toString(),
+                "--quantized", builtIn("nibble-shapes-svdq").toString(), "--prompts", prompts.toString(),
+                "--image-reward", notImageReward.toString(), "--image-reward-vocab", vocab.toString(), "--no-progress",
+                "--out", out.toString());
+        assertEquals(NibbleCli.EXIT_BAD_INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("--image-reward " + notImageReward) && r.err().contains("blip."), r.err());
+        assertFalse(Files.exists(out.resolve("reference")), "nothing generated before the checkpoint was checked");
+    }
+
+    @Test
     void printsTheClipScoreOfBothSetsWithAClipModelFolder() throws Exception {
         Path clip = tinyClipModel(tmp.resolve("clip"));
         Path prompts = tmp.resolve("prompts.txt");
@@ -127,8 +150,8 @@ class EvalCommandTest {
             assertTrue(v >= 0 && v <= 100, m.group());
         }
         assertEquals(2, rows, r.out());
-        assertTrue(r.out().contains("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings (clip: ViT 2 layers"),
-                r.out());
+        assertTrue(r.out().contains("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings"), r.out());
+        assertTrue(r.out().contains("Model: clip: ViT 2 layers"), r.out());
         assertFalse(r.out().contains("CLIP score n/c"), r.out());
         JsonNode j = JsonOutput.MAPPER.readTree(Files.readString(out.resolve("eval.json")));
         JsonNode c = j.path("metrics").path("CLIP score");
@@ -137,7 +160,7 @@ class EvalCommandTest {
         assertEquals(2, c.path("quantized").path("count").asInt());
         assertTrue(j.path("per_image").get(0).has("clip_score_quantized"));
         assertTrue(Files.readString(out.resolve("per-image.csv")).lines().findFirst().orElseThrow().endsWith(
-                ",clip_score_reference,clip_score_quantized"));
+                ",image_reward_reference,image_reward_quantized,clip_score_reference,clip_score_quantized"));
     }
 
     /**

@@ -2,12 +2,11 @@ package dev.nibble.bench.compare;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.FrechetDistance;
 import dev.nibble.bench.metrics.GaussianStats;
-import dev.nibble.bench.metrics.NotSupported;
 import dev.nibble.bench.metrics.PerceptualDistance;
+import dev.nibble.bench.metrics.PromptImageScore;
 import dev.nibble.bench.metrics.Psnr;
 import dev.nibble.bench.metrics.Ssim;
 import dev.nibble.bench.metrics.Summary;
@@ -30,70 +29,95 @@ import java.util.Map;
  * reference model's images of the same prompts and seeds (PSNR and SSIM always; LPIPS and FID when their
  * networks are given), with latency and memory of both, as a Markdown table and one JSON object. FID is the
  * Fréchet distance between the Inception-v3 pool3 features of the quantised set and of the reference set.
- * The CLIP score (when a CLIP model is given) is not a comparison: each set's images are scored against
- * their own prompts, so both rows get one. Metrics are computed on the stored 8-bit PNGs in [0, 1] (data
+ * ImageReward and the CLIP score (when their models are given) are not comparisons: each set's images are
+ * scored against their own prompts, so both rows get one. Metrics are computed on the stored 8-bit PNGs in [0, 1] (data
  * range 1).
  */
 public final class EvalReport {
+    /** The prompt-image metrics, in the table's column order. */
+    public static final List<String> PROMPT_METRICS = List.of("ImageReward", "CLIP score");
+
     /**
-     * Per-image similarity of the quantised image to the reference one, and the CLIP score of each of the two
-     * against the prompt (null when not computed).
+     * Per-image similarity of the quantised image to the reference one, and each prompt-image metric of the
+     * two against the prompt (metric → {reference, quantised}; absent when not computed).
      */
     public record ImageScore(int index, String prompt, long seed, double psnr, double ssim, Double lpips,
-                             Double clipReference, Double clipQuantized) {
+                             Map<String, double[]> promptScores) {
+        public ImageScore {
+            promptScores = Map.copyOf(promptScores);
+        }
+    }
+
+    /** A prompt-image metric's network, or null with the reason it is absent. */
+    public record PromptMetric(PromptImageScore network, String missing) {
     }
 
     /**
      * The networks behind the metrics that need weights; each null when not available, with the reason.
+     *
+     * @param prompt metric name ({@link #PROMPT_METRICS}) → its network or why it is absent; a metric not in
+     *               the map is reported as not given
      */
     public record Networks(PerceptualDistance lpips, String lpipsMissing, FidInception fid, String fidMissing,
-                           ClipScore clip, String clipMissing) {
-        /** None of LPIPS, FID and CLIP score, for {@code why}. */
+                           Map<String, PromptMetric> prompt) {
+        public Networks {
+            prompt = Map.copyOf(prompt);
+        }
+
+        /** None of the networks, for {@code why}. */
         public static Networks none(String why) {
-            return new Networks(null, why, null, why, null, why);
+            Map<String, PromptMetric> absent = new LinkedHashMap<>();
+            PROMPT_METRICS.forEach(m -> absent.put(m, new PromptMetric(null, why)));
+            return new Networks(null, why, null, why, absent);
+        }
+
+        PromptMetric promptMetric(String metric) {
+            return prompt.getOrDefault(metric, new PromptMetric(null, "not given"));
         }
     }
-
-    /** The key of the CLIP score in the JSON metrics and in {@link #clipScore}'s summaries. */
-    public static final String CLIP_SCORE = "CLIP score";
 
     private final EvalSession.ModelRun reference;
     private final EvalSession.ModelRun quantized;
     private final List<ImageScore> scores;
     private final Map<String, Summary> summaries;
-    private final Map<String, Summary> clip;
-    private final String clipModel;
+    /** metric → role → summary of that set's scores. */
+    private final Map<String, Map<String, Summary>> prompt;
+    /** metric → (definition, model) lines of the metrics that were computed. */
+    private final Map<String, String[]> promptNotes;
     private final EvalSession.Settings settings;
 
     private EvalReport(EvalSession.ModelRun reference, EvalSession.ModelRun quantized, List<ImageScore> scores,
-                       Map<String, Summary> summaries, Map<String, Summary> clip, String clipModel,
-                       EvalSession.Settings settings) {
+                       Map<String, Summary> summaries, Map<String, Map<String, Summary>> prompt,
+                       Map<String, String[]> promptNotes, EvalSession.Settings settings) {
         this.reference = reference;
         this.quantized = quantized;
         this.scores = List.copyOf(scores);
         this.summaries = summaries;
-        this.clip = clip;
-        this.clipModel = clipModel;
+        this.prompt = prompt;
+        this.promptNotes = promptNotes;
         this.settings = settings;
     }
 
     /**
      * Scores every image pair.
      *
-     * @param networks LPIPS, FID and CLIP networks, each possibly absent
+     * @param networks LPIPS, FID, ImageReward and CLIP networks, each possibly absent
      */
     public static EvalReport compute(EvalSession.ModelRun reference, EvalSession.ModelRun quantized,
                                      EvalSession.Settings settings, Networks networks, Progress progress) {
         PerceptualDistance lpips = networks.lpips();
         FidInception fid = networks.fid();
-        ClipScore clipNet = networks.clip();
         int n = Math.min(reference.images().size(), quantized.images().size());
         List<ImageScore> scores = new ArrayList<>(n);
         double[] psnr = new double[n];
         double[] ssim = new double[n];
         double[] lp = new double[n];
-        double[] clipRef = new double[n];
-        double[] clipQuant = new double[n];
+        Map<String, double[][]> promptValues = new LinkedHashMap<>(); // metric → {reference[], quantised[]}
+        for (String metric : PROMPT_METRICS) {
+            if (networks.promptMetric(metric).network() != null) {
+                promptValues.put(metric, new double[2][n]);
+            }
+        }
         float[][] refFeatures = new float[n][];
         float[][] quantFeatures = new float[n][];
         for (int i = 0; i < n; i++) {
@@ -113,16 +137,15 @@ public final class EvalReport {
                 refFeatures[i] = f[0];
                 quantFeatures[i] = f[1];
             }
-            Double cr = null;
-            Double cq = null;
-            if (clipNet != null) {
-                double[] c = clipNet.scores(List.of(a, b), List.of(r.prompt(), q.prompt()), PixelRange.UNIT);
-                clipRef[i] = c[0];
-                clipQuant[i] = c[1];
-                cr = c[0];
-                cq = c[1];
+            Map<String, double[]> perImage = new LinkedHashMap<>();
+            for (var e : promptValues.entrySet()) {
+                PromptImageScore net = networks.promptMetric(e.getKey()).network();
+                double[] c = net.scores(List.of(a, b), List.of(r.prompt(), q.prompt()), PixelRange.UNIT);
+                e.getValue()[0][i] = c[0];
+                e.getValue()[1][i] = c[1];
+                perImage.put(e.getKey(), c);
             }
-            scores.add(new ImageScore(i, r.prompt(), r.seed(), psnr[i], ssim[i], l, cr, cq));
+            scores.add(new ImageScore(i, r.prompt(), r.seed(), psnr[i], ssim[i], l, perImage));
             progress.advance(1, "metrics " + (i + 1) + "/" + n);
         }
         Map<String, Summary> sums = new LinkedHashMap<>();
@@ -131,13 +154,20 @@ public final class EvalReport {
         sums.put("LPIPS", lpips != null ? Summary.of(lpips.name(), lp)
                 : Summary.notComputed("LPIPS", networks.lpipsMissing()));
         sums.put("FID", fid(fid, networks.fidMissing(), refFeatures, quantFeatures));
-        Map<String, Summary> clip = new LinkedHashMap<>();
-        clip.put(reference.role(), clipNet != null ? Summary.of(CLIP_SCORE, clipRef)
-                : Summary.notComputed(CLIP_SCORE, networks.clipMissing()));
-        clip.put(quantized.role(), clipNet != null ? Summary.of(CLIP_SCORE, clipQuant)
-                : Summary.notComputed(CLIP_SCORE, networks.clipMissing()));
-        return new EvalReport(reference, quantized, scores, sums, clip, clipNet != null ? clipNet.describe() : null,
-                settings);
+        Map<String, Map<String, Summary>> prompt = new LinkedHashMap<>();
+        Map<String, String[]> notes = new LinkedHashMap<>();
+        for (String metric : PROMPT_METRICS) {
+            PromptMetric pm = networks.promptMetric(metric);
+            double[][] v = promptValues.get(metric);
+            Map<String, Summary> byRole = new LinkedHashMap<>();
+            byRole.put(reference.role(), v != null ? Summary.of(metric, v[0]) : Summary.notComputed(metric, pm.missing()));
+            byRole.put(quantized.role(), v != null ? Summary.of(metric, v[1]) : Summary.notComputed(metric, pm.missing()));
+            prompt.put(metric, byRole);
+            if (v != null) {
+                notes.put(metric, new String[] {pm.network().definition(), pm.network().describe()});
+            }
+        }
+        return new EvalReport(reference, quantized, scores, sums, prompt, notes, settings);
     }
 
     private static Summary fid(FidInception net, String missing, float[][] ref, float[][] quant) {
@@ -170,16 +200,18 @@ public final class EvalReport {
     }
 
     /**
-     * The CLIP score of one set's images against their prompts: mean ± sample std over the images.
+     * A prompt-image metric of one set's images against their prompts: mean ± sample std over the images.
      *
-     * @param role {@link EvalSession#REFERENCE} or {@link EvalSession#QUANTIZED}
+     * @param metric one of {@link #PROMPT_METRICS}
+     * @param role   {@link EvalSession#REFERENCE} or {@link EvalSession#QUANTIZED}
      */
-    public Summary clipScore(String role) {
-        Summary s = clip.get(role);
-        if (s == null) {
-            throw new IllegalArgumentException("no model run '" + role + "'; expected one of " + clip.keySet());
+    public Summary promptScore(String metric, String role) {
+        Map<String, Summary> byRole = prompt.get(metric);
+        if (byRole == null || !byRole.containsKey(role)) {
+            throw new IllegalArgumentException("no " + metric + " for '" + role + "'; metrics " + prompt.keySet()
+                    + ", runs " + List.of(reference.role(), quantized.role()));
         }
-        return s;
+        return byRole.get(role);
     }
 
     /** The paper-style table, with the metrics that could not be computed and why listed below it. */
@@ -201,8 +233,9 @@ public final class EvalReport {
             c.add(ref ? "—" : cell(summaries.get("SSIM"), "%.4f"));
             c.add(ref ? "—" : cell(summaries.get("LPIPS"), "%.4f"));
             c.add(ref ? "—" : cell(summaries.get("FID"), "%.2f"));
-            c.add("n/s [1]");
-            c.add(cell(clip.get(run.role()), "%.2f"));
+            for (String metric : PROMPT_METRICS) {
+                c.add(cell(prompt.get(metric).get(run.role()), "%.2f"));
+            }
             c.add(String.format(Locale.ROOT, "%.3f", run.medianLatencyMs() / 1000));
             c.add(BenchReport.bytes(run.weightBytes()));
             c.add(BenchReport.bytes(run.activationBytes()));
@@ -211,7 +244,6 @@ public final class EvalReport {
             sb.append("| ").append(String.join(" | ", c)).append(" |\n");
         }
         sb.append('\n');
-        sb.append("[1] not supported: ").append(NotSupported.IMAGE_REWARD).append(".\n");
         Summary lp = summaries.get("LPIPS");
         if (!lp.computed()) {
             sb.append("LPIPS n/c: ").append(lp.reason()).append(".\n");
@@ -224,12 +256,15 @@ public final class EvalReport {
                     + "images (").append(fd.count()).append(" each); with fewer images than 2048 features the estimate is "
                     + "biased upward, so compare FIDs of the same image count only.\n");
         }
-        Summary cs = clip.get(reference.role());
-        if (!cs.computed()) {
-            sb.append("CLIP score n/c: ").append(cs.reason()).append(".\n");
-        } else {
-            sb.append("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings (").append(clipModel)
-                    .append("), each set's images against their own prompts, mean ± sample std.\n");
+        for (String metric : PROMPT_METRICS) {
+            Summary ps = prompt.get(metric).get(reference.role());
+            String[] note = promptNotes.get(metric);
+            if (note == null) {
+                sb.append(metric).append(" n/c: ").append(ps.reason()).append(".\n");
+            } else {
+                sb.append(metric).append(": ").append(note[0]).append("; each set's images against their own prompts, "
+                        + "mean ± sample std. Model: ").append(note[1]).append(".\n");
+            }
         }
         sb.append("PSNR/SSIM: mean ± sample std over the images (SSIM: Gaussian 11x11, σ=1.5, data range 1, per channel). "
                 + "Latency: the pipeline's total per image (text encoders, steps, VAE decode); the first image of a "
@@ -292,27 +327,25 @@ public final class EvalReport {
                 o.put("reason", s.reason());
             }
         }
-        ObjectNode cj = metrics.putObject(CLIP_SCORE);
-        Summary cref = clip.get(reference.role());
-        cj.put("computed", cref.computed());
-        if (cref.computed()) {
-            cj.put("model", clipModel);
-            for (var e : clip.entrySet()) {
-                ObjectNode o = cj.putObject(e.getKey());
-                Summary s = e.getValue();
-                putNumber(o, "mean", s.mean());
-                putNumber(o, "std", s.std());
-                putNumber(o, "min", s.min());
-                putNumber(o, "max", s.max());
-                o.put("count", s.count());
+        for (String metric : PROMPT_METRICS) {
+            ObjectNode pj = metrics.putObject(metric);
+            String[] note = promptNotes.get(metric);
+            pj.put("computed", note != null);
+            if (note != null) {
+                pj.put("definition", note[0]);
+                pj.put("model", note[1]);
+                for (var e : prompt.get(metric).entrySet()) {
+                    ObjectNode o = pj.putObject(e.getKey());
+                    Summary s = e.getValue();
+                    putNumber(o, "mean", s.mean());
+                    putNumber(o, "std", s.std());
+                    putNumber(o, "min", s.min());
+                    putNumber(o, "max", s.max());
+                    o.put("count", s.count());
+                }
+            } else {
+                pj.put("reason", prompt.get(metric).get(reference.role()).reason());
             }
-        } else {
-            cj.put("reason", cref.reason());
-        }
-        for (var e : NotSupported.all().entrySet()) {
-            ObjectNode o = metrics.putObject(e.getKey());
-            o.put("computed", false);
-            o.put("reason", e.getValue());
         }
         ArrayNode per = root.putArray("per_image");
         for (ImageScore s : scores) {
@@ -325,12 +358,17 @@ public final class EvalReport {
             if (s.lpips() != null) {
                 o.put("lpips", s.lpips());
             }
-            if (s.clipReference() != null) {
-                o.put("clip_score_reference", s.clipReference());
-                o.put("clip_score_quantized", s.clipQuantized());
+            for (var e : s.promptScores().entrySet()) {
+                o.put(jsonKey(e.getKey()) + "_reference", e.getValue()[0]);
+                o.put(jsonKey(e.getKey()) + "_quantized", e.getValue()[1]);
             }
         }
         return root;
+    }
+
+    /** "CLIP score" → clip_score, "ImageReward" → image_reward. */
+    static String jsonKey(String metric) {
+        return metric.replaceAll("([a-z])([A-Z])", "$1_$2").replace(' ', '_').toLowerCase(Locale.ROOT);
     }
 
     /** JSON has no infinity: identical images (PSNR ∞) are written as the string "Infinity". */
@@ -358,13 +396,21 @@ public final class EvalReport {
             throw new UncheckedIOException(e);
         }
         out.add(js);
-        StringBuilder csv = new StringBuilder("index,seed,prompt,psnr_db,ssim,lpips,clip_score_reference,clip_score_quantized\n");
+        StringBuilder csv = new StringBuilder("index,seed,prompt,psnr_db,ssim,lpips");
+        for (String metric : PROMPT_METRICS) {
+            csv.append(',').append(jsonKey(metric)).append("_reference,").append(jsonKey(metric)).append("_quantized");
+        }
+        csv.append('\n');
         for (ImageScore s : scores) {
             csv.append(s.index()).append(',').append(s.seed()).append(',').append(BenchReport.csvField(s.prompt()))
                     .append(',').append(s.psnr()).append(',').append(s.ssim()).append(',')
-                    .append(s.lpips() == null ? "" : s.lpips().toString()).append(',')
-                    .append(s.clipReference() == null ? "" : s.clipReference().toString()).append(',')
-                    .append(s.clipQuantized() == null ? "" : s.clipQuantized().toString()).append('\n');
+                    .append(s.lpips() == null ? "" : s.lpips().toString());
+            for (String metric : PROMPT_METRICS) {
+                double[] v = s.promptScores().get(metric);
+                csv.append(',').append(v == null ? "" : Double.toString(v[0]))
+                        .append(',').append(v == null ? "" : Double.toString(v[1]));
+            }
+            csv.append('\n');
         }
         Path c = dir.resolve("per-image.csv");
         Files.writeString(c, csv.toString());

@@ -47,7 +47,7 @@ import java.util.Objects;
  * <p>Checked against a plain-PyTorch re-implementation of transformers' CLIP on deterministic weights
  * ({@code bench/src/test/python/make_clip_fixtures.py}); transformers itself could not be run here.
  */
-public final class ClipScore implements AutoCloseable {
+public final class ClipScore implements PromptImageScore {
     /** Images (or prompts) per engine run. */
     static final int BATCH = 4;
     /** The files a CLIP model folder must hold. */
@@ -123,7 +123,18 @@ public final class ClipScore implements AutoCloseable {
         return model.config();
     }
 
+    @Override
+    public String metric() {
+        return "CLIP score";
+    }
+
+    @Override
+    public String definition() {
+        return "100·max(cos, 0) of the CLIP image and prompt embeddings, torchmetrics' CLIPScore per image";
+    }
+
     /** One line on the model for report footnotes. */
+    @Override
     public String describe() {
         ClipConfig c = model.config();
         return String.format(Locale.ROOT, "%s: ViT %d layers, width %d, patch %d, %d px; text %d layers, width %d; "
@@ -132,6 +143,7 @@ public final class ClipScore implements AutoCloseable {
     }
 
     /** {@code 100 · max(cos, 0)} of each image with the prompt at the same index. */
+    @Override
     public double[] scores(List<ChwImage> images, List<String> prompts, PixelRange range) {
         if (images.size() != prompts.size()) {
             throw new IllegalArgumentException(images.size() + " images but " + prompts.size() + " prompts");

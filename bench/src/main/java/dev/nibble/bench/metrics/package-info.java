@@ -28,7 +28,9 @@
  * checked the same way ({@code make_clip_fixtures.py}) against a plain-PyTorch re-implementation of transformers'
  * CLIP and CLIPImageProcessor (with Pillow's resize), transformers itself not being available.
  *
- * <p>Not implemented ({@link dev.nibble.bench.metrics.NotSupported}): ImageReward. Commands report it as
- * "not supported", never as a number.
+ * <p>{@link dev.nibble.bench.metrics.imagereward.ImageReward} — ImageReward-v1.0 (BLIP ViT-L/16 + BERT with
+ * cross-attention + reward MLP) from the user's converted checkpoint and bert-base-uncased vocab.txt, checked
+ * the same way ({@code make_imagereward_fixtures.py}). ImageReward and ClipScore are
+ * {@link dev.nibble.bench.metrics.PromptImageScore}s: they score an image against its prompt, not two images.
  */
 package dev.nibble.bench.metrics;

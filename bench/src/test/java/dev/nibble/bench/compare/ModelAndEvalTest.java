@@ -3,6 +3,8 @@ package dev.nibble.bench.compare;
 import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.FidInception;
 import dev.nibble.bench.metrics.TorchFixtures;
+import dev.nibble.bench.metrics.imagereward.ImageReward;
+import dev.nibble.bench.metrics.imagereward.ImageRewardFixtures;
 import dev.nibble.engine.exec.ExecutionOptions;
 import dev.nibble.engine.exec.Executor;
 import dev.nibble.engine.spi.Backends;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,12 +93,16 @@ class ModelAndEvalTest {
         // FID through the real feature network and the CLIP score through a CLIPModel folder (deterministic test
         // weights, see TorchFixtures): identical sets → FID 0 and the same CLIP scores in both rows
         double direct;
+        double reward;
         try (FidInception fid = new FidInception(TorchFixtures.weights("fid_inception")::get, ex, null);
-             ClipScore clip = ClipScore.load(TorchFixtures.writeClipModel(out.resolve("clip-model")), ex)) {
-            report = EvalReport.compute(ref, q, s, new EvalReport.Networks(null, "no weights", fid, null, clip, null),
-                    Progress.NONE);
+             ClipScore clip = ClipScore.load(TorchFixtures.writeClipModel(out.resolve("clip-model")), ex);
+             ImageReward ir = ImageRewardFixtures.model(ex)) {
+            report = EvalReport.compute(ref, q, s, new EvalReport.Networks(null, "no weights", fid, null,
+                    Map.of("CLIP score", new EvalReport.PromptMetric(clip, null),
+                            "ImageReward", new EvalReport.PromptMetric(ir, null))), Progress.NONE);
             var png = dev.nibble.models.common.image.ImageIo.readRgb(ref.images().get(1).png());
             direct = clip.score(png, ps.get(1), dev.nibble.models.common.image.PixelRange.SIGNED);
+            reward = ir.score(png, dev.nibble.models.common.image.PixelRange.SIGNED, ps.get(1));
         }
         assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
         assertEquals(1.0, report.summary("SSIM").mean(), 1e-12);
@@ -103,17 +110,21 @@ class ModelAndEvalTest {
         assertTrue(report.summary("FID").computed());
         assertEquals(2, report.summary("FID").count());
         assertEquals(0, report.summary("FID").mean(), 1e-3);
-        assertTrue(report.clipScore(EvalSession.REFERENCE).computed());
-        assertEquals(2, report.clipScore(EvalSession.QUANTIZED).count());
-        assertEquals(report.clipScore(EvalSession.REFERENCE).mean(), report.clipScore(EvalSession.QUANTIZED).mean(), 1e-12);
-        assertEquals(direct, report.scores().get(1).clipReference(), 1e-9);
-        assertEquals(direct, report.scores().get(1).clipQuantized(), 1e-9);
+        assertTrue(report.promptScore("CLIP score", EvalSession.REFERENCE).computed());
+        assertEquals(2, report.promptScore("CLIP score", EvalSession.QUANTIZED).count());
+        assertEquals(report.promptScore("CLIP score", EvalSession.REFERENCE).mean(),
+                report.promptScore("CLIP score", EvalSession.QUANTIZED).mean(), 1e-12);
+        assertEquals(direct, report.scores().get(1).promptScores().get("CLIP score")[0], 1e-9);
+        assertEquals(direct, report.scores().get(1).promptScores().get("CLIP score")[1], 1e-9);
+        assertEquals(reward, report.scores().get(1).promptScores().get("ImageReward")[1], 1e-9);
+        assertEquals(2, report.promptScore("ImageReward", EvalSession.REFERENCE).count());
         String md = report.markdown();
         assertTrue(md.contains("| ∞ |"), md);
         assertTrue(md.contains("| ImageReward ↑ | CLIP score ↑ |"), md);
-        assertTrue(md.contains("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings (clip-model: ViT 2 layers"),
-                md);
-        assertTrue(!md.contains("CLIP score n/c") && !md.contains("not supported: CLIP"), md);
+        assertTrue(md.contains("CLIP score: 100·max(cos, 0) of the CLIP image and prompt embeddings"), md);
+        assertTrue(md.contains("Model: clip-model: ViT 2 layers"), md);
+        assertTrue(!md.contains("CLIP score n/c") && !md.contains("ImageReward n/c") && !md.contains("n/s"), md);
+        assertTrue(md.contains("ImageReward: ImageReward-v1.0's human-preference reward"), md);
         assertTrue(md.contains("Fréchet distance between the Inception-v3 pool3 features"), md);
         assertTrue(md.contains("ImageReward"), md);
 
@@ -127,11 +138,13 @@ class ModelAndEvalTest {
         assertTrue(Files.readString(out.resolve("eval.json")).contains("\"Infinity\""));
         var json = BenchReport.MAPPER.readTree(out.resolve("eval.json").toFile());
         assertTrue(json.path("metrics").path("CLIP score").path("computed").asBoolean());
-        assertEquals(report.clipScore(EvalSession.QUANTIZED).mean(),
+        assertEquals(report.promptScore("CLIP score", EvalSession.QUANTIZED).mean(),
                 json.path("metrics").path("CLIP score").path("quantized").path("mean").asDouble(), 1e-12);
         assertEquals(direct, json.path("per_image").get(1).path("clip_score_reference").asDouble(), 1e-12);
         assertTrue(Files.readString(out.resolve("per-image.csv")).startsWith(
-                "index,seed,prompt,psnr_db,ssim,lpips,clip_score_reference,clip_score_quantized\n"));
+                "index,seed,prompt,psnr_db,ssim,lpips,image_reward_reference,image_reward_quantized,"
+                        + "clip_score_reference,clip_score_quantized\n"));
+        assertEquals(reward, json.path("per_image").get(1).path("image_reward_quantized").asDouble(), 1e-12);
     }
 
     /** The golden SDXL test pipeline (random weights, 32-px sample size); surefire passes -Dnibble.shared. */
@@ -205,8 +218,9 @@ class ModelAndEvalTest {
         assertTrue(ref.weightBytes() > 0);
         EvalReport report = EvalReport.compute(ref, q, s, EvalReport.Networks.none("no weights"), Progress.NONE);
         assertEquals(Double.POSITIVE_INFINITY, report.summary("PSNR").mean());
-        assertTrue(!report.clipScore(EvalSession.REFERENCE).computed());
+        assertTrue(!report.promptScore("CLIP score", EvalSession.REFERENCE).computed());
         assertTrue(report.markdown().contains("CLIP score n/c: no weights."), report.markdown());
+        assertTrue(report.markdown().contains("ImageReward n/c: no weights."), report.markdown());
     }
 
     @Test

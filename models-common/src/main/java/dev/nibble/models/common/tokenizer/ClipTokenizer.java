@@ -122,37 +122,12 @@ public final class ClipTokenizer implements TextTokenizer {
 
     @Override
     public int[] encode(String text) {
-        List<String> tokens = tokenize(text);
-        int[] ids = new int[tokens.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = tokenToId(tokens.get(i));
-        }
-        return ids;
-    }
-
-    /** Added tokens first, then the BPE vocabulary, unknown symbols map to the unk token. */
-    private int tokenToId(String token) {
-        AddedToken a = splitter.lookup(token);
-        if (a != null) {
-            return a.id();
-        }
-        return vocab.getOrDefault(token, unkId);
+        return Sequences.ids(tokenize(text), splitter, vocab, unkId);
     }
 
     @Override
     public int[] encodeForModel(String text, int maxLength, boolean padToMax, boolean truncate) {
-        int[] ids = encode(text);
-        if (truncate || padToMax) {
-            Sequences.checkMaxLength(maxLength);
-        }
-        if (truncate) {
-            ids = Sequences.truncate(ids, 2, maxLength);
-        }
-        int[] seq = new int[ids.length + 2];
-        seq[0] = bosId;
-        System.arraycopy(ids, 0, seq, 1, ids.length);
-        seq[seq.length - 1] = eosId;
-        return padToMax ? Sequences.padRight(seq, maxLength, padId) : seq;
+        return Sequences.framed(encode(text), bosId, eosId, maxLength, padToMax, truncate, padId);
     }
 
     @Override
