@@ -41,6 +41,11 @@ public final class AutoencoderKLFluxVae implements FluxVae {
     }
 
     @Override
+    public void release(Executor executor) {
+        vae.release(executor);
+    }
+
+    @Override
     public void close() {
         vae.close();
     }

@@ -61,6 +61,12 @@ public final class ClipT5TextEncoder implements FluxTextEncoder {
     }
 
     @Override
+    public void release(Executor executor) {
+        clip.release(executor);
+        t5.release(executor);
+    }
+
+    @Override
     public void close() {
         clip.close();
         t5.close();

@@ -12,6 +12,7 @@ import dev.nibble.models.common.scheduler.Img2ImgStart;
 import dev.nibble.engine.io.ModelIndex;
 import dev.nibble.models.common.clip.ClipTextModel;
 import dev.nibble.models.common.pipeline.DenoiserMemory;
+import dev.nibble.models.common.pipeline.OneShotStages;
 import dev.nibble.models.common.pipeline.PipelineTimings;
 import dev.nibble.models.common.t5.T5EncoderModel;
 import dev.nibble.models.common.tokenizer.ClipTokenizer;
@@ -124,6 +125,7 @@ public final class FluxPipeline implements AutoCloseable {
 
         long s = System.nanoTime();
         PromptEmbeddings emb = textEncoder.encode(ex, r.prompts(), r.maxSequenceLength());
+        OneShotStages.releaseIfBudgeted(ex, textEncoder::release);
         long textNanos = System.nanoTime() - s;
 
         int imageSeqLen = (lh / 2) * (lw / 2);
@@ -136,6 +138,7 @@ public final class FluxPipeline implements AutoCloseable {
             start = st.startIndex();
             s = System.nanoTime();
             Tensor imageLatents = encodeImage(ex, r, b, c, lh, lw);
+            OneShotStages.releaseIfBudgeted(ex, vae::release);
             vaeEncodeNanos = System.nanoTime() - s;
             // scale_noise at the first timestep that will run: sigma·noise + (1 − sigma)·image latents
             latents = LatentPacking.pack(floats(imageLatents.shape(),
@@ -152,6 +155,7 @@ public final class FluxPipeline implements AutoCloseable {
 
         s = System.nanoTime();
         Tensor decoded = vae.decode(ex, vaeInput(out, lh, lw, vae.scalingFactor(), vae.shiftFactor()));
+        OneShotStages.releaseIfBudgeted(ex, vae::release);
         long decodeNanos = System.nanoTime() - s;
         Tensor image = VaeImageProcessor.postprocess(decoded);
 

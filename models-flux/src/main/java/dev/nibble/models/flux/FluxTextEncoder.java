@@ -15,6 +15,9 @@ public interface FluxTextEncoder extends AutoCloseable {
      */
     PromptEmbeddings encode(Executor executor, List<String> prompts, int maxSequenceLength);
 
+    /** Frees the device memory the encoders hold for {@code executor}; the next call sets it up again. */
+    void release(Executor executor);
+
     @Override
     default void close() {
     }

@@ -17,6 +17,9 @@ public interface FluxVae extends AutoCloseable {
     /** {@code vae.encode(x).latent_dist} for images x [B, 3, H, W] in [-1, 1]. */
     LatentDist encode(Executor executor, Tensor x);
 
+    /** Frees the device memory the VAE holds for {@code executor}; the next call sets it up again. */
+    void release(Executor executor);
+
     /** {@code scaling_factor} of the VAE config. */
     double scalingFactor();
 

@@ -136,6 +136,11 @@ public final class SdxlTextEncoders implements AutoCloseable {
         return ids;
     }
 
+    /** Frees the encoders' device memory for {@code ex}; the next call sets it up again. */
+    public void release(Executor ex) {
+        encoders.forEach(e -> e.model().release(ex));
+    }
+
     @Override
     public void close() {
         encoders.forEach(e -> e.model().close());

@@ -120,6 +120,11 @@ public final class SdxlVae implements AutoCloseable {
         return HostTensors.floats(z.shape(), v);
     }
 
+    /** Frees the VAE's device memory for {@code ex}; the next call sets it up again. */
+    public void release(Executor ex) {
+        vae.release(ex);
+    }
+
     @Override
     public void close() {
         vae.close();

@@ -7,6 +7,7 @@ import dev.nibble.engine.io.ModelIndex;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.pipeline.DenoiserMemory;
+import dev.nibble.models.common.pipeline.OneShotStages;
 import dev.nibble.models.common.pipeline.PipelineTimings;
 import dev.nibble.models.common.scheduler.DiffusionNoise;
 import dev.nibble.models.common.scheduler.EulerDiscreteConfig;
@@ -136,6 +137,7 @@ public final class StableDiffusionXLPipeline implements AutoCloseable {
         long s = System.nanoTime();
         PromptEmbeddings emb = textEncoders.encode(ex, r.prompts(), r.prompts2(), r.negativePrompts(),
                 r.negativePrompts2(), cfg, forceZerosForEmptyPrompt);
+        OneShotStages.releaseIfBudgeted(ex, textEncoders::release);
         long textNanos = System.nanoTime() - s;
 
         EulerDiscreteScheduler scheduler = new EulerDiscreteScheduler(schedulerConfig);
@@ -149,6 +151,7 @@ public final class StableDiffusionXLPipeline implements AutoCloseable {
             start = st.startIndex();
             s = System.nanoTime();
             Tensor imageLatents = encodeImage(ex, r.image(), r.seed());
+            OneShotStages.releaseIfBudgeted(ex, vae::release);
             vaeEncodeNanos = System.nanoTime() - s;
             if (!imageLatents.shape().equals(latentShape)) {
                 throw new IllegalStateException("VAE latents " + imageLatents.spec() + " do not match " + latentShape);
@@ -173,6 +176,7 @@ public final class StableDiffusionXLPipeline implements AutoCloseable {
 
         s = System.nanoTime();
         Tensor decoded = vae.decode(ex, out);
+        OneShotStages.releaseIfBudgeted(ex, vae::release);
         Tensor image = VaeImageProcessor.postprocess(decoded);
         long decodeNanos = System.nanoTime() - s;
 

@@ -197,6 +197,11 @@ public final class ClipTextModel implements AutoCloseable {
         return g.build(outs);
     }
 
+    /** Frees this model's device memory for {@code executor} (see {@link GraphCache#release}). */
+    public void release(Executor executor) {
+        graphs.release(executor);
+    }
+
     @Override
     public void close() {
         graphs.close();

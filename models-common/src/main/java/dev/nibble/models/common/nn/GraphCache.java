@@ -60,6 +60,18 @@ public final class GraphCache<K> implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Frees what {@code executor}'s compiled graphs hold on their devices (activation arenas and resident
+     * weights); the next call compiles again. For stages that run once per request (text encoders, VAE) when
+     * device memory is budgeted.
+     */
+    public synchronized void release(Executor executor) {
+        Map<K, CompiledGraph> m = compiled.remove(executor);
+        if (m != null) {
+            m.values().forEach(CompiledGraph::close);
+        }
+    }
+
     /** Releases every compiled graph's device memory; graphs are rebuilt on demand afterwards. */
     @Override
     public synchronized void close() {

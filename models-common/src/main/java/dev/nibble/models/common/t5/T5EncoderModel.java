@@ -109,6 +109,11 @@ public final class T5EncoderModel implements AutoCloseable {
         return g.build(h);
     }
 
+    /** Frees this model's device memory for {@code executor} (see {@link GraphCache#release}). */
+    public void release(Executor executor) {
+        graphs.release(executor);
+    }
+
     @Override
     public void close() {
         graphs.close();

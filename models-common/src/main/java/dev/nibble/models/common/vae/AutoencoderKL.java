@@ -155,6 +155,11 @@ public final class AutoencoderKL implements AutoCloseable {
         }
     }
 
+    /** Frees this model's device memory for {@code executor} (see {@link GraphCache#release}). */
+    public void release(Executor executor) {
+        graphs.release(executor);
+    }
+
     @Override
     public void close() {
         graphs.close();
