@@ -206,7 +206,14 @@ final class OpenClDevice implements Device {
     @Override
     public DeviceBuffer allocate(long bytes) {
         cl_mem mem = createBuffer(bytes, "a " + bytes + "-byte buffer");
-        return new OpenClBuffer(mem, 0, bytes, releaser(mem, bytes));
+        Runnable release = releaser(mem, bytes);
+        long handle = mem.getNativePointer();
+        // packed copies made from this buffer (weights) go with it: under a weight budget an evicted weight
+        // must not leave its packed copy behind on the device
+        return new OpenClBuffer(mem, 0, bytes, () -> {
+            packs.forget(handle);
+            release.run();
+        });
     }
 
     private Runnable releaser(cl_mem mem, long bytes) {
@@ -249,9 +256,17 @@ final class OpenClDevice implements Device {
      * {@code owner} becomes unreachable. Counted in the allocator statistics.
      */
     cl_mem scratch(Object owner, long bytes, String what) {
+        return ownedScratch(owner, bytes, what).mem();
+    }
+
+    /** Scratch memory released when {@code owner} becomes unreachable or, earlier, by its {@code release}. */
+    record Owned(cl_mem mem, Cleaner.Cleanable release) {
+    }
+
+    /** As {@link #scratch}, with a handle that releases the memory now (once; the owner's cleaner then does nothing). */
+    Owned ownedScratch(Object owner, long bytes, String what) {
         cl_mem mem = createBuffer(bytes, what);
-        CLEANER.register(owner, releaser(mem, bytes));
-        return mem;
+        return new Owned(mem, CLEANER.register(owner, releaser(mem, bytes)));
     }
 
     /** Uploads a small constant array as a buffer owned by {@code owner}. */

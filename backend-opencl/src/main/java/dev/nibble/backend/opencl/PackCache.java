@@ -22,6 +22,9 @@ import java.util.Map;
  * streamed into the same memory); the packing kernel, enqueued after it on the in-order queue, repacks
  * only under that flag. Like the CPU backend's weight cache this assumes weights are replaced whole,
  * not edited in a few places.
+ *
+ * <p>A copy goes when its source buffer is released ({@link #forget}): under a weight budget the executor
+ * evicts and re-uploads weights, and their packed copies must not outlive them on the device.
  */
 final class PackCache {
     /** Words sampled per source (pack.cl's NB_SAMPLES + 1). */
@@ -37,13 +40,23 @@ final class PackCache {
     static final class Entry {
         final cl_mem data;
         final cl_mem state;
+        private final OpenClDevice.Owned dataMemory;
+        private final OpenClDevice.Owned stateMemory;
         private boolean fresh = true;
 
         private Entry(OpenClDevice d, long bytes, int sources, String what) {
-            this.data = d.scratch(this, Math.max(64, bytes), what);
-            this.state = d.scratch(this, 4L * (1 + (long) sources * SAMPLES), what + " (state)");
+            this.dataMemory = d.ownedScratch(this, Math.max(64, bytes), what);
+            this.stateMemory = d.ownedScratch(this, 4L * (1 + (long) sources * SAMPLES), what + " (state)");
+            this.data = dataMemory.mem();
+            this.state = stateMemory.mem();
             int[] zero = new int[1 + sources * SAMPLES];
             d.writeRaw(state, 0, 4L * zero.length, Pointer.to(zero));
+        }
+
+        /** Frees the copy now; kernels still holding it re-{@link #prepare} before their next use. */
+        private void release() {
+            dataMemory.release().clean();
+            stateMemory.release().clean();
         }
     }
 
@@ -59,6 +72,27 @@ final class PackCache {
      * The packed copy of {@code sources} in {@code layout} ({@code bytes} long), with the checks
      * enqueued: kernels enqueued next see state[0] != 0 exactly when they must (re)pack.
      */
+    /** Drops (and frees) every copy made from the buffer with native handle {@code mem}, which is being released. */
+    void forget(long mem) {
+        List<Entry> gone = new java.util.ArrayList<>();
+        synchronized (this) {
+            var it = map.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (e.getKey().sources().stream().anyMatch(s -> s.mem() == mem)) {
+                    Entry entry = e.getValue().get();
+                    if (entry != null) {
+                        gone.add(entry);
+                    }
+                    it.remove();
+                }
+            }
+        }
+        // kernels still queued keep their buffers: OpenCL deletes a released memory object only after the
+        // commands using it have finished
+        gone.forEach(Entry::release);
+    }
+
     Entry prepare(List<DeviceBuffer> sources, String layout, long bytes, String what, Node node) {
         Source[] s = new Source[sources.size()];
         for (int i = 0; i < s.length; i++) {

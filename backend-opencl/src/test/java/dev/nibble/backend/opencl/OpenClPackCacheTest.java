@@ -53,6 +53,39 @@ class OpenClPackCacheTest {
     }
 
     @Test
+    void packedCopiesGoWithTheirWeightsUnderAWeightBudget() {
+        OpenClDevice d = OpenClTestSupport.device();
+        SplittableRandom rnd = new SplittableRandom(5);
+        int m = 8, k = 256, layers = 6;
+        long weightBytes = 4L * k * k;
+        long budget = 2 * weightBytes; // two of the six layers' weights at a time
+        dev.nibble.engine.graph.GraphBuilder g = new dev.nibble.engine.graph.GraphBuilder();
+        Value v = g.input("x", DType.F32, m, k);
+        for (int i = 0; i < layers; i++) {
+            v = g.op(new Linear(false), "linear" + i, v, g.constant("w" + i, random(DType.F32, Shape.of(k, k), rnd)));
+        }
+        dev.nibble.engine.graph.Graph graph = g.build(v);
+        Tensor x = random(DType.F32, Shape.of(m, k), rnd);
+        long before = d.allocatorStats().inUseBytes();
+        try (dev.nibble.engine.exec.CompiledGraph budgeted = new dev.nibble.engine.exec.Executor(d, null,
+                dev.nibble.engine.exec.ExecutionOptions.DEFAULT.withWeightBudget(budget)).compile(graph);
+             dev.nibble.engine.exec.CompiledGraph resident = new dev.nibble.engine.exec.Executor(
+                     CpuBackend.referenceDevice(), null, dev.nibble.engine.exec.ExecutionOptions.DEFAULT).compile(graph)) {
+            float[] want = resident.run(java.util.Map.of("x", x)).outputs().get(0).toFloatArray();
+            for (int run = 0; run < 2; run++) {
+                float[] got = budgeted.run(java.util.Map.of("x", x)).outputs().get(0).toFloatArray();
+                assertClose(want, got);
+                long held = d.allocatorStats().inUseBytes() - before;
+                long arena = budgeted.memoryPlan().totalArenaBytes();
+                // resident weights ≤ budget, and each resident weight has at most one packed copy (+ its state)
+                long bound = arena + 2 * budget + 2L * 4 * (1 + PackCache.SAMPLES) + 64 * 4;
+                assertTrue(held <= bound, "run " + run + ": " + held + " bytes held on the device, bound " + bound
+                        + " (six layers' packed weights alone would be " + layers * weightBytes + ")");
+            }
+        }
+    }
+
+    @Test
     void svdqRepacksALayerWrittenIntoTheSameBuffers() {
         OpenClDevice d = OpenClTestSupport.device();
         SvdqCases.Case a = SvdqCases.random(7, 72, 65, 8, 64, true, UnaryFn.IDENTITY, DType.F32, 11);
