@@ -1,41 +1,66 @@
 #!/usr/bin/env python3
-"""Reference outputs for the CLIP score (CLIPModel text + vision towers, CLIPImageProcessor), computed by PyTorch.
+"""Reference outputs for the CLIP score, computed by the real libraries: transformers' CLIPModel,
+CLIPImageProcessor and CLIPTokenizer, and torchmetrics' clip_score / CLIPScore.
 
-transformers is not installable here, so this is NOT transformers itself: it is a plain-PyTorch re-implementation
-(torch.nn.functional: conv2d, layer_norm, linear, softmax attention, quick_gelu = x * sigmoid(1.702 x)) written to
-mirror transformers 4.45's modeling_clip.py line for line (CLIPVisionEmbeddings, CLIPTextEmbeddings, the eager
-CLIPAttention with q scaled before QK^T and the causal + padding masks added, CLIPMLP, pre-LN CLIPEncoderLayer,
-CLIPVisionTransformer with pre_layrnorm / post_layernorm on the class token, CLIPTextTransformer pooled at
-argmax(input_ids) for the legacy eos_token_id == 2, get_text_features / get_image_features), and of
-CLIPImageProcessor (shortest edge -> image_size with Pillow's BICUBIC on the 8-bit image, int() of the long side,
-centre crop, float64 * 1/255 -> float32, (x - OPENAI_CLIP_MEAN) / OPENAI_CLIP_STD in float32). The score is
-torchmetrics' definition, 100 * max(cos(image_embeds, text_embeds), 0), per image/prompt pair.
+The model is a transformers.CLIPModel built from CONFIG below (an irregular tiny config: image 30, patch 7 so the
+patch grid drops a remainder, vision width 40 with 4 heads and quick_gelu, text width 32 with 4 heads and exact
+gelu, projection 24, the legacy eos_token_id == 2 that pools at argmax(input_ids)). Its weights are deterministic:
+every tensor is drawn from its name with `values` (the splitmix/fnv draw of make_metric_fixtures.py, which the
+Java tests mirror), loaded with load_state_dict, and the model is written with save_pretrained to a temporary
+folder, together with the CLIPProcessor (the fixture's tokenizer files and a CLIPImageProcessor with
+shortest_edge = crop = 30), and loaded back with from_pretrained, offline. Only the weight manifest, the config,
+the inputs and the reference outputs are stored; the Java tests regenerate the weights.
 
-The token ids are transformers' own: they are read from the golden tokenizer case
-(shared/golden/cases/tokenizer_clip, CLIPTokenizer of golden/models/flux_dev/tokenizer with max_length=77,
-truncation=True), padded to the longest row as processor(text, padding=True) does, with the attention mask.
+  * pixel_values: CLIPImageProcessor (the PIL backend, CLIPImageProcessorPil: Pillow BICUBIC resize of the 8-bit
+    image, centre crop, rescale, normalise) on PIL images drawn from their names (image_u8). transformers >= 5
+    picks the torchvision backend for CLIPImageProcessor when torchvision is installed (it resizes with
+    torch's antialiased bicubic, not Pillow's); the PIL backend is asked for explicitly so that the reference
+    does not change with the environment. It is what transformers 4.x's (slow) CLIPImageProcessor did.
+  * input_ids: CLIPTokenizer of golden/models/flux_dev/tokenizer (the shared dir), processor(text, padding=True,
+    truncation=True) — padded to the longest row, cut to 77 keeping the end token; checked against the golden
+    tokenizer case (transformers 4.45's slow tokenizer).
+  * towers: vision_model / text_model outputs, get_image_features / get_text_features (.pooler_output: the
+    projected embeddings in transformers 5), in float32 with the default (sdpa) attention.
+  * scores: torchmetrics.functional.multimodal.clip_score, one call per image/prompt pair, i.e.
+    100 * max(cos, 0) per pair, which is what Nibble reports per image. torchmetrics clamps the *mean* of a batch
+    instead: clip.score_mean is torchmetrics.multimodal.CLIPScore over all pairs, max(mean(100 * cos), 0).
+    Two adapters, both through torchmetrics' documented "callable returning (model, processor)" hook:
+      - torchmetrics 1.9.0 expects get_image_features / get_text_features to return tensors, transformers 5
+        returns BaseModelOutputWithPooling ('... has no attribute norm', torchmetrics issue #3407, fixed upstream by
+        PR #3408, not in 1.9.0): _Features hands torchmetrics .pooler_output, as that fix does.
+      - torchmetrics calls processor(text, padding=True) without truncation and then cuts the ids to
+        max_position_embeddings, which drops the end token of an over-long prompt (and with eos_token_id == 2
+        pools at another token). The processor is loaded with truncation=True, as Nibble tokenizes; what the stock
+        call gives for the long prompt is recorded under "torchmetrics_without_truncation" in the json.
 
-Weights are tiny (an irregular config: image 30, patch 7 so the patch grid drops a remainder, vision width 40 with
-4 heads, text width 32 with 4 heads and exact gelu, projection 24) and deterministic: every tensor is drawn from
-its name with make_metric_fixtures.values, and the Java tests regenerate them the same way, so only the manifest,
-the config and the reference outputs are stored.
-
-Run with Debian's python3-torch and python3-pil (torch 1.13, Pillow 9.4):
-    /usr/bin/python3 bench/src/test/python/make_clip_fixtures.py bench/src/test/resources/dev/nibble/bench/metrics [shared dir]
+Regenerate (no network: local package indexes only), then run it twice to see identical files:
+    python3 -m venv /tmp/tvenv
+    /tmp/tvenv/bin/pip install --index-url file:///opt/pypi/simple --extra-index-url file:///opt/pypi-more/simple \\
+        --find-links /opt/wheels torch==2.13.0+cpu transformers==5.18.0 torchmetrics==1.9.0 pillow==12.3.0
+    /tmp/tvenv/bin/python bench/src/test/python/make_clip_fixtures.py bench/src/test/resources/dev/nibble/bench/metrics [shared dir]
+(the shared dir, with golden/models/flux_dev/tokenizer and golden/cases/tokenizer_clip, defaults to ../shared
+next to the repository).
 """
 import json
+import logging
 import math
 import os
 import sys
+import tempfile
+import warnings
 
 import numpy as np
 import PIL
+import tokenizers
 import torch
-import torch.nn.functional as F
+import torchmetrics
+import transformers
 from PIL import Image
+from torchmetrics.functional.multimodal import clip_score
+from torchmetrics.multimodal import CLIPScore
+from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPProcessor, CLIPTokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_metric_fixtures import values  # noqa: E402  (the splitmix/fnv draw the Java tests mirror)
 from safetensors_writer import save  # noqa: E402
 
 CONFIG = {
@@ -70,12 +95,36 @@ CONFIG = {
         "layer_norm_eps": 1e-6,
     },
 }
-MEAN = [0.48145466, 0.4578275, 0.40821073]
-STD = [0.26862954, 0.26130258, 0.27577711]
 # (name, C, H, W, lo, hi): downsampled landscape, upsampled landscape, downsampled portrait. The third is dark
 # (values below 128): with these random weights it is the pair whose cosine is positive, the other two are clamped.
 IMAGES = [("clip.image.0", 3, 45, 61, 0, 256), ("clip.image.1", 3, 20, 27, 0, 256), ("clip.image.2", 3, 64, 50, 0, 128)]
 PROMPTS = ["a photo of a cat", "The quick brown fox jumps over the lazy dog.", "a very long prompt"]
+TOKENIZER = "golden/models/flux_dev/tokenizer"
+
+# ---- the deterministic draw: a copy of make_metric_fixtures.values (that module imports torchvision) ----
+C0 = np.uint64(0x9E3779B97F4A7C15)
+C1 = np.uint64(0xBF58476D1CE4E5B9)
+C2 = np.uint64(0x94D049BB133111EB)
+
+
+def fnv1a64(s):
+    h = 0xCBF29CE484222325
+    for b in s.encode("utf-8"):
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def values(name, n, lo, hi):
+    """splitmix64 of (fnv1a64(name) + (i+1)·golden), top 24 bits → uniform [lo, hi), rounded to float32."""
+    with np.errstate(over="ignore"):
+        i = np.arange(1, n + 1, dtype=np.uint64)
+        z = np.uint64(fnv1a64(name)) + i * C0
+        z = (z ^ (z >> np.uint64(30))) * C1
+        z = (z ^ (z >> np.uint64(27))) * C2
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)
+    return (lo + (hi - lo) * u).astype(np.float32)
 
 
 def is_norm(name):
@@ -95,7 +144,7 @@ def bounds(name, shape):
 
 
 def state_dict_shapes(cfg):
-    """CLIPModel's parameters (names and shapes as transformers names them), logit_scale left out."""
+    """CLIPModel's parameters (names and shapes as transformers names them), logit_scale left out; the manifest order."""
     t, v, p = cfg["text_config"], cfg["vision_config"], cfg["projection_dim"]
     out = []
 
@@ -146,115 +195,13 @@ def make_weights(cfg):
 
 
 def image_u8(name, c, h, w, lo, hi):
-    """The 8-bit test image drawn from its name: floor of values(name, n, lo, hi), clamped to 255."""
+    """The 8-bit test image drawn from its name: floor of values(name, n, lo, hi), clamped to 255 (C, H, W)."""
     v = np.minimum(np.floor(values(name, c * h * w, float(lo), float(hi))), 255.0)
     return v.astype(np.uint8).reshape(c, h, w)
 
 
-# ---- CLIPImageProcessor (transformers 4.45, openai/clip-vit-large-patch14's preprocessor_config.json) ----
-def clip_preprocess(chw_u8, size):
-    hwc = np.ascontiguousarray(chw_u8.transpose(1, 2, 0))
-    h, w = hwc.shape[:2]
-    # get_resize_output_image_size(default_to_square=False): short side -> size, long side int(size * long / short)
-    short, long = (w, h) if w <= h else (h, w)
-    new_short, new_long = size, int(size * long / short)
-    new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
-    img = Image.fromarray(hwc)  # uint8: image_transforms.resize converts without rescaling
-    img = img.resize((new_w, new_h), resample=Image.BICUBIC, reducing_gap=None)
-    arr = np.array(img)
-    top, left = (new_h - size) // 2, (new_w - size) // 2  # center_crop
-    arr = arr[top:top + size, left:left + size]
-    arr = (arr.astype(np.float64) * (1 / 255)).astype(np.float32)  # rescale
-    mean, std = np.array(MEAN, dtype=np.float32), np.array(STD, dtype=np.float32)
-    arr = (arr - mean) / std  # normalize
-    return arr.transpose(2, 0, 1)
-
-
-# ---- modeling_clip.py in torch.nn.functional ----
-def act(name):
-    if name == "quick_gelu":
-        return lambda x: x * torch.sigmoid(1.702 * x)
-    if name == "gelu":
-        return F.gelu
-    raise ValueError(name)
-
-
-def attention(sd, p, x, heads, causal_mask, attention_mask):
-    """CLIPAttention (eager): q_proj(x) * scale, bmm, + causal mask, + padding mask, softmax, bmm, out_proj."""
-    bsz, tgt, d = x.shape
-    hd = d // heads
-    scale = hd ** -0.5
-
-    def shape(t):
-        return t.view(bsz, tgt, heads, hd).transpose(1, 2).contiguous()
-
-    q = F.linear(x, sd[p + "q_proj.weight"], sd[p + "q_proj.bias"]) * scale
-    k = shape(F.linear(x, sd[p + "k_proj.weight"], sd[p + "k_proj.bias"]))
-    v = shape(F.linear(x, sd[p + "v_proj.weight"], sd[p + "v_proj.bias"]))
-    q = shape(q).view(bsz * heads, -1, hd)
-    k = k.view(bsz * heads, -1, hd)
-    v = v.view(bsz * heads, -1, hd)
-    w = torch.bmm(q, k.transpose(1, 2))
-    if causal_mask is not None:
-        w = w.view(bsz, heads, tgt, tgt) + causal_mask
-        w = w.view(bsz * heads, tgt, tgt)
-    if attention_mask is not None:
-        w = w.view(bsz, heads, tgt, tgt) + attention_mask
-        w = w.view(bsz * heads, tgt, tgt)
-    w = F.softmax(w, dim=-1)
-    o = torch.bmm(w, v).view(bsz, heads, tgt, hd).transpose(1, 2).reshape(bsz, tgt, d)
-    return F.linear(o, sd[p + "out_proj.weight"], sd[p + "out_proj.bias"])
-
-
-def encoder(sd, prefix, c, h, causal_mask=None, attention_mask=None):
-    d, eps, f = c["hidden_size"], c["layer_norm_eps"], act(c["hidden_act"])
-    for i in range(c["num_hidden_layers"]):
-        p = "%s.encoder.layers.%d." % (prefix, i)
-        r = h
-        h = F.layer_norm(h, (d,), sd[p + "layer_norm1.weight"], sd[p + "layer_norm1.bias"], eps)
-        h = r + attention(sd, p + "self_attn.", h, c["num_attention_heads"], causal_mask, attention_mask)
-        r = h
-        h = F.layer_norm(h, (d,), sd[p + "layer_norm2.weight"], sd[p + "layer_norm2.bias"], eps)
-        h = F.linear(f(F.linear(h, sd[p + "mlp.fc1.weight"], sd[p + "mlp.fc1.bias"])),
-                     sd[p + "mlp.fc2.weight"], sd[p + "mlp.fc2.bias"])
-        h = r + h
-    return h
-
-
-def vision_tower(sd, c, pixel_values):
-    """CLIPVisionTransformer: (last_hidden_state, pooler_output)."""
-    d, ps, eps = c["hidden_size"], c["patch_size"], c["layer_norm_eps"]
-    e = "vision_model.embeddings."
-    patches = F.conv2d(pixel_values, sd[e + "patch_embedding.weight"], stride=ps).flatten(2).transpose(1, 2)
-    cls = sd[e + "class_embedding"].expand(pixel_values.shape[0], 1, -1)
-    h = torch.cat([cls, patches], dim=1)
-    h = h + F.embedding(torch.arange(h.shape[1]).unsqueeze(0), sd[e + "position_embedding.weight"])
-    h = F.layer_norm(h, (d,), sd["vision_model.pre_layrnorm.weight"], sd["vision_model.pre_layrnorm.bias"], eps)
-    last = encoder(sd, "vision_model", c, h)
-    pooled = F.layer_norm(last[:, 0, :], (d,), sd["vision_model.post_layernorm.weight"],
-                          sd["vision_model.post_layernorm.bias"], eps)
-    return last, pooled
-
-
-def text_tower(sd, c, input_ids, attention_mask):
-    """CLIPTextTransformer: (last_hidden_state, pooler_output) with transformers' masks and legacy pooling."""
-    d, eps = c["hidden_size"], c["layer_norm_eps"]
-    bsz, n = input_ids.shape
-    e = "text_model.embeddings."
-    h = F.embedding(input_ids, sd[e + "token_embedding.weight"])
-    h = h + F.embedding(torch.arange(n).unsqueeze(0), sd[e + "position_embedding.weight"])
-    big = torch.finfo(torch.float32).min
-    causal = torch.full((n, n), big).triu(1)[None, None].expand(bsz, 1, n, n)  # _create_4d_causal_attention_mask
-    inverted = 1.0 - attention_mask[:, None, None, :].to(torch.float32).expand(bsz, 1, n, n)
-    padding = inverted.masked_fill(inverted.to(torch.bool), big)  # _prepare_4d_attention_mask
-    last = encoder(sd, "text_model", c, h, causal, padding)
-    last = F.layer_norm(last, (d,), sd["text_model.final_layer_norm.weight"], sd["text_model.final_layer_norm.bias"], eps)
-    assert c["eos_token_id"] == 2  # the legacy branch: the pooled token is argmax(input_ids)
-    pooled = last[torch.arange(bsz), input_ids.to(torch.int).argmax(dim=-1)]
-    return last, pooled
-
-
-def golden_ids(shared):
+def golden_rows(shared):
+    """The golden tokenizer case's rows for PROMPTS (the long prompt is named by its start)."""
     with open(os.path.join(shared, "golden", "cases", "tokenizer_clip", "case.json")) as f:
         case = json.load(f)
     assert "models/flux_dev/tokenizer" in case["model_dirs"]
@@ -267,56 +214,129 @@ def golden_ids(shared):
     return rows
 
 
+class _Features(torch.nn.Module):
+    """The CLIPModel as torchmetrics 1.9.0 calls it: get_*_features returning the projected embeddings as tensors
+    (transformers 5 returns BaseModelOutputWithPooling; torchmetrics issue #3407, fixed upstream by PR #3408, not in
+    1.9.0, by taking .pooler_output, as here). Remembers the inputs torchmetrics passed, to check them against the fixture's."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.config = model.config
+        self.seen = []
+
+    def get_image_features(self, pixel_values):
+        self.seen.append(("pixel_values", pixel_values))
+        return self.model.get_image_features(pixel_values=pixel_values).pooler_output
+
+    def get_text_features(self, input_ids, attention_mask=None):
+        self.seen.append(("input_ids", input_ids))
+        return self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask).pooler_output
+
+
 def main(out_dir, shared):
     torch.set_grad_enabled(False)
     torch.set_num_threads(2)
+    torch.manual_seed(0)  # CLIPModel's initialisation; every weight it draws is then replaced (logit_scale is a constant)
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    logging.getLogger("transformers").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*longer than.*")
     cfg = CONFIG
     sd, manifest = make_weights(cfg)
-
-    images = [image_u8(*spec) for spec in IMAGES]
     size = cfg["vision_config"]["image_size"]
-    pixel_values = torch.from_numpy(np.stack([clip_preprocess(im, size) for im in images]))
-    v_last, v_pooled = vision_tower(sd, cfg["vision_config"], pixel_values)
-    image_embeds = F.linear(v_pooled, sd["visual_projection.weight"])
+    tokenizer_dir = os.path.join(shared, TOKENIZER)
 
-    rows = golden_ids(shared)
-    width = max(sum(r["attention_mask_max_length_77"]) for r in rows)  # processor(text, padding=True)
-    ids = torch.tensor([r["input_ids_max_length_77"][:width] for r in rows], dtype=torch.long)
-    mask = torch.tensor([r["attention_mask_max_length_77"][:width] for r in rows], dtype=torch.long)
-    t_last, t_pooled = text_tower(sd, cfg["text_config"], ids, mask)
-    text_embeds = F.linear(t_pooled, sd["text_projection.weight"])
+    with tempfile.TemporaryDirectory() as tmp:
+        model = CLIPModel(CLIPConfig(text_config=cfg["text_config"], vision_config=cfg["vision_config"],
+                                     projection_dim=cfg["projection_dim"],
+                                     logit_scale_init_value=cfg["logit_scale_init_value"]))
+        want = {k: list(v.shape) for k, v in model.state_dict().items() if k != "logit_scale"}
+        assert want == {m["name"]: m["shape"] for m in manifest}, "the manifest is not CLIPModel's state dict"
+        model.load_state_dict({**sd, "logit_scale": model.logit_scale.detach()}, strict=True)
+        model.save_pretrained(tmp)
+        CLIPProcessor(image_processor=CLIPImageProcessorPil(size={"shortest_edge": size},
+                                                            crop_size={"height": size, "width": size}),
+                      tokenizer=CLIPTokenizer.from_pretrained(tokenizer_dir)).save_pretrained(tmp)
 
-    # torchmetrics: features / norm, 100 * <img, txt>; clamped at 0 per pair
-    img = image_embeds / image_embeds.norm(p=2, dim=-1, keepdim=True)
-    txt = text_embeds / text_embeds.norm(p=2, dim=-1, keepdim=True)
-    cosine = (img * txt).sum(dim=-1)
-    scores = torch.clamp(100 * cosine, min=0)
+        model = CLIPModel.from_pretrained(tmp, local_files_only=True).eval()
+        processor = CLIPProcessor.from_pretrained(tmp, local_files_only=True, backend="pil", truncation=True)
+        stock = CLIPProcessor.from_pretrained(tmp, local_files_only=True, backend="pil")  # torchmetrics' own call
+        assert type(processor.image_processor) is CLIPImageProcessorPil, type(processor.image_processor)
+        assert all(torch.equal(model.state_dict()[k], v) for k, v in sd.items())
+
+        # inputs: PIL images and the prompts, as processor(images=..., text=..., padding=True, truncation=True)
+        images_u8 = [image_u8(*spec) for spec in IMAGES]
+        pil = [Image.fromarray(np.ascontiguousarray(im.transpose(1, 2, 0)), mode="RGB") for im in images_u8]
+        rows = golden_rows(shared)
+        prompts = [r["prompt"] for r in rows]
+        inputs = processor(text=prompts, images=pil, padding=True, return_tensors="pt")
+        pixel_values, ids, mask = inputs["pixel_values"], inputs["input_ids"], inputs["attention_mask"]
+        width = ids.shape[1]
+        for r, row, m in zip(rows, ids.tolist(), mask.tolist()):  # transformers 4.45's slow tokenizer agrees
+            assert row == r["input_ids_max_length_77"][:width], r["prompt"]
+            assert m == r["attention_mask_max_length_77"][:width], r["prompt"]
+
+        vision = model.vision_model(pixel_values=pixel_values)
+        image_embeds = model.get_image_features(pixel_values=pixel_values).pooler_output
+        text = model.text_model(input_ids=ids, attention_mask=mask)
+        text_embeds = model.get_text_features(input_ids=ids, attention_mask=mask).pooler_output
+        # torchmetrics' cosine: each embedding over its L2 norm, then the dot product
+        cosine = ((image_embeds / image_embeds.norm(p=2, dim=-1, keepdim=True))
+                  * (text_embeds / text_embeds.norm(p=2, dim=-1, keepdim=True))).sum(dim=-1)
+
+        # torchmetrics on the 8-bit (C, H, W) tensors and the prompts, one pair per call: the per-image score
+        adapter = _Features(model)
+        scores = torch.stack([clip_score(torch.from_numpy(im), p, lambda: (adapter, processor))
+                              for im, p in zip(images_u8, prompts)])
+        for kind, x in adapter.seen:  # torchmetrics fed the model exactly the fixture's inputs
+            if kind == "pixel_values":
+                assert any(torch.equal(x[0], pv) for pv in pixel_values), "torchmetrics' pixel_values differ"
+            else:
+                assert any(torch.equal(x[0], r[:x.shape[1]]) and int(m.sum()) == x.shape[1]
+                           for r, m in zip(ids, mask)), "torchmetrics' input_ids differ"
+        assert torch.equal(scores, torch.clamp(100 * cosine, min=0)), (scores, cosine)
+        metric = CLIPScore(model_name_or_path=lambda: (adapter, processor))
+        metric.update([torch.from_numpy(im) for im in images_u8], prompts)
+        score_mean = metric.compute().reshape(1)
+        untruncated = clip_score(torch.from_numpy(images_u8[2]), prompts[2], lambda: (_Features(model), stock))
 
     fixtures = {
         "clip.pixel_values": pixel_values.numpy(),
-        "clip.vision.last_hidden_state": v_last.numpy(),
-        "clip.vision.pooler_output": v_pooled.numpy(),
+        "clip.vision.last_hidden_state": vision.last_hidden_state.numpy(),
+        "clip.vision.pooler_output": vision.pooler_output.numpy(),
         "clip.image_embeds": image_embeds.numpy(),
-        "clip.text.pooler_output": t_pooled.numpy(),
+        "clip.text.pooler_output": text.pooler_output.numpy(),
         "clip.text_embeds": text_embeds.numpy(),
         "clip.cosine": cosine.numpy(),
         "clip.scores": scores.numpy(),
+        "clip.score_mean": score_mean.numpy(),
     }
     save(os.path.join(out_dir, "clip_fixtures.safetensors"),
          {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in fixtures.items()})
     with open(os.path.join(out_dir, "clip_fixtures.json"), "w") as f:
         json.dump({"generator": "bench/src/test/python/make_clip_fixtures.py",
-                   "reference": "plain-PyTorch re-implementation of transformers 4.45 CLIPModel / CLIPImageProcessor "
-                                "(transformers itself not available)",
-                   "torch": torch.__version__, "pillow": PIL.__version__,
-                   "tokenizer": "golden/models/flux_dev/tokenizer",
+                   "reference": "transformers %s CLIPModel (%s attention) / CLIPImageProcessor (PIL backend) / "
+                                "CLIPTokenizer, torchmetrics %s clip_score per pair and CLIPScore (clip.score_mean)"
+                                % (transformers.__version__, model.config._attn_implementation,
+                                   torchmetrics.__version__),
+                   "torch": torch.__version__, "transformers": transformers.__version__,
+                   "torchmetrics": torchmetrics.__version__, "tokenizers": tokenizers.__version__,
+                   "pillow": PIL.__version__, "numpy": np.__version__,
+                   "tokenizer": TOKENIZER,
                    "config": cfg,
                    "images": [{"name": n, "shape": [c, h, w], "lo": lo, "hi": hi} for n, c, h, w, lo, hi in IMAGES],
-                   "prompts": [r["prompt"] for r in rows],
+                   "prompts": prompts,
                    "input_ids": ids.tolist(), "attention_mask": mask.tolist(),
+                   "torchmetrics_without_truncation": {
+                       "note": "clip_score(image 2, prompt 2) with torchmetrics' own processor call (padding=True, "
+                               "no truncation, ids cut to 77 afterwards: the end token is lost and the legacy "
+                               "argmax pooling picks another token); not what Nibble computes",
+                       "score": round(float(untruncated), 4)},
                    "clip_model": manifest}, f, indent=0)
     for k, v in fixtures.items():
         print(k, v.shape, v.ravel()[:4])
+    print("torchmetrics without truncation, pair 2:", float(untruncated), "vs", float(scores[2]))
 
 
 if __name__ == "__main__":

@@ -28,11 +28,16 @@ import java.util.Objects;
  * CLIP's mean and std); the prompt is tokenized by CLIP's tokenizer with truncation to 77 tokens (the
  * tokenizer's model_max_length, at most the text config's max_position_embeddings) and pooled at its EOS token.
  *
- * <p>Differences from torchmetrics' code (1.x), both immaterial for ordinary prompts: torchmetrics clamps the
- * batch mean at 0 where this clamps each pair (with a trained CLIP the cosines of image/prompt pairs are
- * positive, so the two agree), and it cuts the ids of an over-long prompt to max_position_embeddings after
- * tokenizing, which drops the EOS token, where this truncates in the tokenizer (keeping the EOS, as
- * {@code processor(text, truncation=True)} does). Images are scored as 8-bit RGB, as the processor sees PNGs.
+ * <p>Scores are per image: each pair is {@code torchmetrics.functional.multimodal.clip_score(image, prompt)}
+ * on its own. Differences from torchmetrics' code (1.x), both immaterial for ordinary prompts: its CLIPScore over
+ * a batch clamps the batch mean, {@code max(mean(100 · cos), 0)}, where this clamps each pair (with a trained
+ * CLIP the cosines of image/prompt pairs are positive, so the mean of these scores is torchmetrics' batch score),
+ * and it cuts the ids of an over-long prompt to max_position_embeddings after tokenizing, which drops the EOS
+ * token, where this truncates in the tokenizer (keeping the EOS, as {@code processor(text, truncation=True)}
+ * does). Images are scored as 8-bit RGB, as the processor sees PNGs. The preprocessing is CLIPImageProcessor's
+ * PIL backend (transformers 4.x's CLIPImageProcessor; {@code CLIPImageProcessorPil} in 5.x): transformers 5
+ * picks its torchvision backend instead when torchvision is installed, whose bicubic resize differs from
+ * Pillow's by about one 8-bit level when downscaling and more when upscaling.
  *
  * <h2>Weights (supplied by the user; nothing is downloaded)</h2>
  * The usual CLIP score model is openai/clip-vit-large-patch14 on the Hugging Face hub
@@ -44,8 +49,9 @@ import java.util.Objects;
  * checkpoints in the same layout work as well: every size comes from config.json). Then pass
  * {@code --clip-model DIR} to {@code nibble eval}.
  *
- * <p>Checked against a plain-PyTorch re-implementation of transformers' CLIP on deterministic weights
- * ({@code bench/src/test/python/make_clip_fixtures.py}); transformers itself could not be run here.
+ * <p>Checked against transformers 5.18 (CLIPModel, CLIPImageProcessor, CLIPTokenizer) and torchmetrics 1.9's
+ * clip_score on deterministic weights ({@code bench/src/test/python/make_clip_fixtures.py}); agreement with the
+ * published checkpoint's own outputs is not measured.
  */
 public final class ClipScore implements PromptImageScore {
     /** Images (or prompts) per engine run. */

@@ -25,8 +25,8 @@
  * <p>FidInception and Lpips are checked against PyTorch (torchvision's Inception3 and AlexNet classes) on
  * deterministic weights: {@code bench/src/test/python/make_metric_fixtures.py} writes the reference outputs and
  * the tests regenerate the same weights from the tensor names, so no network weights are stored. ClipScore is
- * checked the same way ({@code make_clip_fixtures.py}) against a plain-PyTorch re-implementation of transformers'
- * CLIP and CLIPImageProcessor (with Pillow's resize), transformers itself not being available.
+ * checked the same way ({@code make_clip_fixtures.py}) against transformers 5.18's CLIPModel, CLIPImageProcessor
+ * (PIL backend: Pillow's resize) and CLIPTokenizer, scored by torchmetrics 1.9's clip_score.
  *
  * <p>{@link dev.nibble.bench.metrics.imagereward.ImageReward} — ImageReward-v1.0 (BLIP ViT-L/16 + BERT with
  * cross-attention + reward MLP) from the user's converted checkpoint and bert-base-uncased vocab.txt, checked

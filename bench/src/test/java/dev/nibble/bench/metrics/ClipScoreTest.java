@@ -32,12 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The CLIP score against PyTorch: {@code make_clip_fixtures.py} runs a plain-PyTorch re-implementation of
- * transformers' CLIPModel and CLIPImageProcessor (with Pillow's resize; transformers itself is not available)
- * on deterministic weights that {@link TorchFixtures} regenerates here, on three images of different sizes
- * (down- and upsampled, landscape and portrait) and three prompts (one truncated at 77 tokens), tokenized by
- * transformers (the golden tokenizer case). This test writes those weights as a CLIPModel folder and loads it
- * as a user would.
+ * The CLIP score against the real libraries: {@code make_clip_fixtures.py} runs transformers 5.18's CLIPModel
+ * (loaded with from_pretrained), CLIPImageProcessor (its PIL backend: Pillow's resize) and CLIPTokenizer, and
+ * torchmetrics 1.9's clip_score / CLIPScore, on deterministic weights that {@link TorchFixtures} regenerates
+ * here, on three images of different sizes (down- and upsampled, landscape and portrait) and three prompts (one
+ * truncated at 77 tokens; the ids also equal the golden tokenizer case's). This test writes those weights as a
+ * CLIPModel folder and loads it as a user would.
  */
 class ClipScoreTest {
     @TempDir
@@ -85,7 +85,7 @@ class ClipScoreTest {
             err = Math.max(err, Math.abs(expected[i] - actual[i]));
             scale = Math.max(scale, Math.abs(expected[i]));
         }
-        System.out.printf(Locale.ROOT, "CLIP vs PyTorch: %-32s max |error| %.3g (max |value| %.3g)%n", name, err, scale);
+        System.out.printf(Locale.ROOT, "CLIP vs transformers: %-28s max |error| %.3g (max |value| %.3g)%n", name, err, scale);
         assertTrue(err <= tolerance * Math.max(1, scale), name + ": max error " + err + " (scale " + scale + ")");
         return err;
     }
@@ -171,6 +171,17 @@ class ClipScoreTest {
         float[] want = reference.tensor("clip.scores").toFloatArray();
         assertEquals(0.0, want[0], "the fixture has clamped pairs");
         assertTrue(want[2] > 10, "and a positive one");
+        // torchmetrics' CLIPScore over the batch clamps the mean, max(mean(100·cos), 0), where ClipScore clamps each
+        // pair: here the batch mean is clamped to 0 while the mean of the per-image scores is positive
+        double mean = 0;
+        double perImage = 0;
+        for (int i = 0; i < cos.length; i++) {
+            mean += 100 * ClipScore.cosine(im[i], tx[i]) / cos.length;
+            perImage += scores[i] / cos.length;
+        }
+        check("clip.score_mean", new float[] {(float) Math.max(mean, 0)}, 1e-5);
+        assertEquals(0.0, reference.tensor("clip.score_mean").toFloatArray()[0]);
+        assertTrue(perImage > 5, "mean of the per-image scores " + perImage);
         // one image at a time, and in [−1, 1], gives the same score
         ChwImage img = images().get(2);
         float[] signed = img.data().clone();

@@ -15,6 +15,10 @@ import java.util.List;
  * that its shorter side is {@code image_size} with Pillow's BICUBIC (in 8 bits, as Pillow does it:
  * {@link ImageResampler#resize8}; the longer side becomes {@code int(image_size · long / short)}), centre
  * cropped to image_size², rescaled by 1/255 and normalised with CLIP's mean and std per channel.
+ *
+ * <p>This is the PIL backend: transformers 4.x's CLIPImageProcessor, {@code CLIPImageProcessorPil} in 5.x (bit for
+ * bit against 5.18). transformers 5 uses its torchvision backend instead when torchvision is installed, whose
+ * antialiased bicubic differs from Pillow's by about one 8-bit level when downscaling, more when upscaling.
  */
 public final class ClipImageProcessor {
     /** OPENAI_CLIP_MEAN. */

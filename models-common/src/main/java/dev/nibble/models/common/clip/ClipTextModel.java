@@ -137,7 +137,7 @@ public final class ClipTextModel implements AutoCloseable {
     }
 
     /**
-     * The pooled token per row, as transformers 4.45 picks it: with eos_token_id == 2 (the legacy
+     * The pooled token per row, as transformers (4.45 to 5.18) picks it: with eos_token_id == 2 (the legacy
      * configs of the published checkpoints) argmax(input_ids), i.e. the first occurrence of the largest
      * id; otherwise the first position holding eos_token_id (0 when there is none, as argmax of zeros).
      */
