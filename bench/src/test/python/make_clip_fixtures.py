@@ -5,7 +5,7 @@ CLIPImageProcessor and CLIPTokenizer, and torchmetrics' clip_score / CLIPScore.
 The model is a transformers.CLIPModel built from CONFIG below (an irregular tiny config: image 30, patch 7 so the
 patch grid drops a remainder, vision width 40 with 4 heads and quick_gelu, text width 32 with 4 heads and exact
 gelu, projection 24, the legacy eos_token_id == 2 that pools at argmax(input_ids)). Its weights are deterministic:
-every tensor is drawn from its name with `values` (the splitmix/fnv draw of make_metric_fixtures.py, which the
+every tensor is drawn from its name with `values` (the splitmix/fnv draw of name_seeded.py, which the
 Java tests mirror), loaded with load_state_dict, and the model is written with save_pretrained to a temporary
 folder, together with the CLIPProcessor (the fixture's tokenizer files and a CLIPImageProcessor with
 shortest_edge = crop = 30), and loaded back with from_pretrained, offline. Only the weight manifest, the config,
@@ -101,30 +101,7 @@ IMAGES = [("clip.image.0", 3, 45, 61, 0, 256), ("clip.image.1", 3, 20, 27, 0, 25
 PROMPTS = ["a photo of a cat", "The quick brown fox jumps over the lazy dog.", "a very long prompt"]
 TOKENIZER = "golden/models/flux_dev/tokenizer"
 
-# ---- the deterministic draw: a copy of make_metric_fixtures.values (that module imports torchvision) ----
-C0 = np.uint64(0x9E3779B97F4A7C15)
-C1 = np.uint64(0xBF58476D1CE4E5B9)
-C2 = np.uint64(0x94D049BB133111EB)
-
-
-def fnv1a64(s):
-    h = 0xCBF29CE484222325
-    for b in s.encode("utf-8"):
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def values(name, n, lo, hi):
-    """splitmix64 of (fnv1a64(name) + (i+1)·golden), top 24 bits → uniform [lo, hi), rounded to float32."""
-    with np.errstate(over="ignore"):
-        i = np.arange(1, n + 1, dtype=np.uint64)
-        z = np.uint64(fnv1a64(name)) + i * C0
-        z = (z ^ (z >> np.uint64(30))) * C1
-        z = (z ^ (z >> np.uint64(27))) * C2
-        z = z ^ (z >> np.uint64(31))
-    u = (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)
-    return (lo + (hi - lo) * u).astype(np.float32)
+from name_seeded import values  # noqa: E402  (the draw the Java tests repeat)
 
 
 def is_norm(name):

@@ -16,7 +16,7 @@ ImageReward builds it; and the token ids come from transformers' BertTokenizer o
 written next to the fixtures, with BLIP's added [DEC] / [ENC] tokens, called as ImageReward calls it
 (padding="max_length", truncation=True, max_length=...).
 
-Weights are drawn from each tensor's name by `values` of make_metric_fixtures.py (the Java tests
+Weights are drawn from each tensor's name by `values` of name_seeded.py (the Java tests
 regenerate them with TorchFixtures.values), so only names, shapes and ranges are stored.
 
 Run with Debian's torch 1.13 / torchvision 0.14 / Pillow plus transformers (tokenizer only):
@@ -37,7 +37,7 @@ from PIL import Image
 from torchvision.transforms import CenterCrop, Compose, InterpolationMode, Normalize, Resize, ToTensor
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from make_metric_fixtures import values  # noqa: E402  (the shared name -> weights generator)
+from name_seeded import values  # noqa: E402  (the shared name -> weights generator)
 from safetensors_writer import save  # noqa: E402
 
 # A deliberately irregular miniature of ImageReward-v1.0 (ViT-L/16 at 224, BERT-base, MLP 768-1024-128-64-16-1).
