@@ -58,6 +58,10 @@ class BenchCommandTest {
             assertTrue(row.path("device_high_water_bytes").asLong() >= 0, what);
             assertTrue(row.path("host_peak_rss_bytes").asLong() >= 0, what);
             assertEquals(0, row.path("fallback_nodes").asInt(), what);
+            if (row.path("kind").asText().equals("generation")) {
+                assertTrue(row.path("stages_median_ms").path("denoise").asDouble() > 0, what + ": " + row);
+                assertTrue(row.path("stages_median_ms").has("vae_decode"), what);
+            }
         }
         assertEquals(Set.of("step fp32", "generation fp32", "step svdq-int4", "generation svdq-int4"), seen);
     }

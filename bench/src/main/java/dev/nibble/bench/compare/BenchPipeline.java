@@ -1,5 +1,6 @@
 package dev.nibble.bench.compare;
 
+import dev.nibble.models.common.pipeline.PipelineTimings;
 import dev.nibble.engine.exec.CompiledGraph;
 import dev.nibble.engine.exec.ExecutionOptions;
 import dev.nibble.engine.exec.Executor;
@@ -37,8 +38,23 @@ abstract class BenchPipeline<P extends AutoCloseable> implements AutoCloseable {
     record PreparedStep(CompiledGraph graph, long weightBytes, Supplier<Tensor> step) {
     }
 
-    /** What one whole generation reports: its own total time and the denoiser's activation arena. */
-    record Generated(long totalNanos, long denoiserArenaBytes) {
+    /** What one whole generation reports: its stage times and the denoiser's activation arena. */
+    record Generated(PipelineTimings timings, long denoiserArenaBytes) {
+        /**
+         * The stages a benchmark row shows, in pipeline order: text encoders, image encode (image-to-image
+         * only), all denoising steps, the mean step, VAE decode.
+         */
+        java.util.SequencedMap<String, Long> stages() {
+            java.util.SequencedMap<String, Long> m = new java.util.LinkedHashMap<>();
+            m.put("text_encode", timings.textEncode());
+            if (timings.vaeEncode() > 0) {
+                m.put("vae_encode", timings.vaeEncode());
+            }
+            m.put("denoise", timings.denoise());
+            m.put("step", timings.steps().length == 0 ? 0 : timings.denoise() / timings.steps().length);
+            m.put("vae_decode", timings.vaeDecode());
+            return m;
+        }
     }
 
     final Path dir;

@@ -134,7 +134,39 @@ public final class BenchReport {
                 sb.append('[').append(i + 1).append("] ").append(notes.get(i).replace('\n', ' ')).append('\n');
             }
         }
+        sb.append(stagesTable());
         sb.append('\n').append(footer());
+        return sb.toString();
+    }
+
+    /** Where a generation's time goes: the median of each stage, for the measured generation rows. */
+    private String stagesTable() {
+        List<BenchRow> gens = rows.stream().filter(r -> r.ok() && !r.stages().isEmpty()).toList();
+        if (gens.isEmpty()) {
+            return "";
+        }
+        boolean img2img = gens.stream().anyMatch(r -> r.stages().containsKey("vae_encode"));
+        List<String> header = new ArrayList<>(List.of("generation", "precision", "backend", "text encode"));
+        if (img2img) {
+            header.add("VAE encode");
+        }
+        header.addAll(List.of("denoise", "per step", "VAE decode", "total"));
+        StringBuilder sb = new StringBuilder("\nGeneration stages, median ms:\n\n");
+        sb.append(row(header));
+        sb.append(row(header.stream().map(h -> h.equals("generation") || h.equals("precision") || h.equals("backend")
+                ? "---" : "---:").toList()));
+        for (BenchRow r : gens) {
+            List<String> cells = new ArrayList<>(List.of(r.workload(), r.precision().label(), r.backend()));
+            for (String stage : STAGES) {
+                if (stage.equals("vae_encode") && !img2img) {
+                    continue;
+                }
+                Stats s = r.stages().get(stage);
+                cells.add(s == null ? "—" : ms(s.median()));
+            }
+            cells.add(ms(r.time().median()));
+            sb.append(row(cells));
+        }
         return sb.toString();
     }
 
@@ -207,7 +239,11 @@ public final class BenchReport {
     public static final List<String> CSV_COLUMNS = List.of("group", "workload", "kind", "precision", "detail",
             "backend", "device", "status", "reason", "reps", "median_ms", "min_ms", "max_ms", "p25_ms", "p75_ms",
             "mean_ms", "wall_median_ms", "gflops", "flops", "weight_bytes", "activation_bytes", "device_bytes",
-            "device_high_water_bytes", "host_rss_bytes", "host_peak_rss_bytes", "fallback_nodes", "speedup");
+            "device_high_water_bytes", "host_rss_bytes", "host_peak_rss_bytes", "fallback_nodes", "speedup",
+            "text_encode_ms", "vae_encode_ms", "denoise_ms", "step_ms", "vae_decode_ms");
+
+    /** The generation stages a report shows, in pipeline order (the keys of {@link BenchRow#stages()}). */
+    static final List<String> STAGES = List.of("text_encode", "vae_encode", "denoise", "step", "vae_decode");
 
     public String csv() {
         StringBuilder sb = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
@@ -224,7 +260,12 @@ public final class BenchReport {
                     Long.toString(r.deviceHighWaterBytes()), Long.toString(r.hostRssBytes()),
                     Long.toString(r.hostPeakRssBytes()), Integer.toString(r.fallbackNodes()),
                     r.speedup() == null ? "" : num(r.speedup()));
-            sb.append(String.join(",", c.stream().map(BenchReport::csvField).toList())).append('\n');
+            List<String> cells = new ArrayList<>(c);
+            for (String stage : STAGES) {
+                Stats s = r.stages().get(stage);
+                cells.add(s == null ? "" : num(s.median() / 1e6));
+            }
+            sb.append(String.join(",", cells.stream().map(BenchReport::csvField).toList())).append('\n');
         }
         return sb.toString();
     }
@@ -297,6 +338,10 @@ public final class BenchReport {
                     o.putNull("speedup");
                 } else {
                     o.put("speedup", r.speedup());
+                }
+                if (!r.stages().isEmpty()) {
+                    ObjectNode st = o.putObject("stages_median_ms");
+                    r.stages().forEach((k, v) -> st.put(k, v.median() / 1e6));
                 }
             }
         }

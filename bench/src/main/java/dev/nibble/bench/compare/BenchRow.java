@@ -24,12 +24,18 @@ package dev.nibble.bench.compare;
  * @param fallbackNodes   nodes that ran on the CPU instead (only with fallback allowed)
  * @param speedup         baseline time / this row's time for the same workload and precision on the baseline
  *                        backend (> 1: faster than the baseline); null without a baseline or a measured baseline row
+ * @param stages          per-stage times of a generation (text_encode, denoise, step, vae_decode, ...), in
+ *                        pipeline order; empty for ops and steps
  */
 public record BenchRow(String group, String workload, WorkloadKind kind, Precision precision, String detail,
                        String backend, String device, Status status, String reason, Stats time, Stats wall,
                        double flops, long weightBytes, long activationBytes, long deviceBytes,
                        long deviceHighWaterBytes, long hostRssBytes, long hostPeakRssBytes, int fallbackNodes,
-                       Double speedup) {
+                       Double speedup, java.util.SequencedMap<String, Stats> stages) {
+
+    public BenchRow {
+        stages = java.util.Collections.unmodifiableSequencedMap(new java.util.LinkedHashMap<>(stages));
+    }
 
     /** Outcome of a cell. */
     public enum Status {
@@ -58,7 +64,7 @@ public record BenchRow(String group, String workload, WorkloadKind kind, Precisi
     public BenchRow withSpeedup(Double s) {
         return new BenchRow(group, workload, kind, precision, detail, backend, device, status, reason, time, wall, flops,
                 weightBytes, activationBytes, deviceBytes, deviceHighWaterBytes, hostRssBytes, hostPeakRssBytes,
-                fallbackNodes, s);
+                fallbackNodes, s, stages);
     }
 
     /** Identifies "the same workload" across backends: name, kind and precision. */

@@ -239,6 +239,7 @@ public final class BenchRunner {
         BenchRow row() {
             Stats time = null;
             Stats wall = null;
+            java.util.SequencedMap<String, Stats> stages = new java.util.LinkedHashMap<>();
             if (status == BenchRow.Status.OK && !samples.isEmpty()) {
                 long[] t = new long[samples.size()];
                 long[] w = new long[samples.size()];
@@ -248,6 +249,13 @@ public final class BenchRunner {
                 }
                 time = Stats.of(t);
                 wall = Stats.of(w);
+                for (String stage : samples.get(0).stages().keySet()) {
+                    long[] v = new long[samples.size()];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = samples.get(i).stages().getOrDefault(stage, 0L);
+                    }
+                    stages.put(stage, Stats.of(v));
+                }
             }
             if (prepared != null) {
                 weightBytes = prepared.weightBytes();
@@ -271,7 +279,7 @@ public final class BenchRunner {
             return new BenchRow(group.name(), workload.name(), workload.kind(), workload.precision(), workload.detail(),
                     target.backend(), target.device().name(), status, note, time, wall, workload.flops(),
                     ok ? weightBytes : 0, ok ? activationBytes : 0, ok ? deviceBytes : 0, ok ? highWater : 0,
-                    ok ? rss : 0, ok ? peakRss : 0, fallbackNodes, null);
+                    ok ? rss : 0, ok ? peakRss : 0, fallbackNodes, null, stages);
         }
 
         void close() {

@@ -88,7 +88,7 @@ final class FluxBenchPipeline extends BenchPipeline<FluxPipeline> {
                 .withSteps(settings.steps()).withSeed(ModelWorkloads.SEED)
                 .withMaxSequenceLength(settings.maxSequenceLength());
         FluxResult r = orUnsupported(() -> pipeline().generate(ex, req, null));
-        return new Generated(r.timings().total(), r.memory().arenaBytes());
+        return new Generated(r.timings(), r.memory().arenaBytes());
     }
 
     @Override

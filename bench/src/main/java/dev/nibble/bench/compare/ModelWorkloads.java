@@ -255,7 +255,7 @@ public final class ModelWorkloads {
                     BenchPipeline.Generated g = pipeline.generate(ex);
                     long wall = System.nanoTime() - t0;
                     activationBytes = g.denoiserArenaBytes();
-                    return new Sample(g.totalNanos(), wall);
+                    return new Sample(g.timings().total(), wall, g.stages());
                 }
             };
         }

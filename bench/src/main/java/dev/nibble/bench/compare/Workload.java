@@ -52,8 +52,16 @@ public interface Workload {
     /**
      * One repetition's times in nanoseconds: {@code nanos} is what the row reports (an op's device time
      * from the executor's per-node timing, synchronised; a model workload's wall time), {@code wallNanos}
-     * the whole call including host↔device copies of inputs and outputs.
+     * the whole call including host↔device copies of inputs and outputs, and {@code stages} the parts of a
+     * generation in pipeline order (empty for ops and steps).
      */
-    record Sample(long nanos, long wallNanos) {
+    record Sample(long nanos, long wallNanos, java.util.SequencedMap<String, Long> stages) {
+        public Sample {
+            stages = java.util.Collections.unmodifiableSequencedMap(new java.util.LinkedHashMap<>(stages));
+        }
+
+        public Sample(long nanos, long wallNanos) {
+            this(nanos, wallNanos, new java.util.LinkedHashMap<>());
+        }
     }
 }

@@ -175,7 +175,7 @@ class BenchRunnerTest {
         BenchRow base = rows.get(0);
         BenchRow other = new BenchRow(base.group(), base.workload(), base.kind(), base.precision(), base.detail(),
                 "fast", "fast:0", BenchRow.Status.OK, "", Stats.of(new long[] {250}), Stats.of(new long[] {250}), 0, 0, 0,
-                0, 0, 0, 0, 0, null);
+                0, 0, 0, 0, 0, null, new java.util.LinkedHashMap<>());
         BenchReport report = new BenchReport(List.of(base, other), "cpu", Map.of(), Map.of(), java.time.Instant.now(), 0);
         assertEquals(1.0, report.rows().get(0).speedup());
         assertEquals(4.0, report.rows().get(1).speedup(), 1e-12);

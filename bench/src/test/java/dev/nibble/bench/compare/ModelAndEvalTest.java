@@ -179,9 +179,16 @@ class ModelAndEvalTest {
         assertEquals(WorkloadKind.GENERATION, generation.kind());
         assertTrue(step.detail().contains("U-Net"), step.detail());
         assertTrue(generation.weightBytes() > step.weightBytes(), "generation counts the text encoders and VAE too");
+        assertTrue(step.stages().isEmpty(), "a step has no stages");
+        assertEquals(List.of("text_encode", "denoise", "step", "vae_decode"), List.copyOf(generation.stages().keySet()));
+        double parts = generation.stages().get("text_encode").median() + generation.stages().get("denoise").median()
+                + generation.stages().get("vae_decode").median();
+        assertTrue(parts > 0 && parts <= 1.05 * generation.time().max(), "stages within the total: " + parts);
+        assertEquals(generation.stages().get("denoise").samples()[0] / 2, generation.stages().get("step").samples()[0], 1);
         String md = new BenchReport(rows, null, java.util.Map.of(), java.util.Map.of(), java.time.Instant.now(), 0)
                 .markdown();
         assertTrue(md.contains("sdxl step 32x32") && md.contains("sdxl generation 32x32 2 steps"), md);
+        assertTrue(md.contains("Generation stages, median ms:") && md.contains("| text encode | denoise | per step | VAE decode | total |"), md);
     }
 
     @Test
