@@ -44,6 +44,8 @@ class BenchCommandTest {
             assertTrue(r.out().contains(row), "missing " + row + " in\n" + r.out());
         }
 
+        assertTrue(Files.size(out.resolve("stages.png")) > 0, "the generation rows' stage chart");
+        assertTrue(r.out().contains("Generation stages, median ms:"), r.out());
         JsonNode rows = JsonOutput.MAPPER.readTree(Files.readString(out.resolve("bench.json"))).path("rows");
         assertEquals(4, rows.size(), rows.toString());
         Set<String> seen = new HashSet<>();

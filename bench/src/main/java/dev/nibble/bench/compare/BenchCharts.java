@@ -25,7 +25,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code latency-<group>-<kind>.png}: median latency of each workload group, one category per
  *       precision (groups differ by orders of magnitude, so each gets its own linear axis);</li>
  *   <li>{@code throughput.png}: GFLOP/s of every op row, one category per workload and precision;</li>
- *   <li>{@code speedup.png} (with a baseline): each row's speedup over the baseline backend.</li>
+ *   <li>{@code speedup.png} (with a baseline): each row's speedup over the baseline backend;</li>
+ *   <li>{@code stages.png} (with generation rows): each generation's median stage times stacked.</li>
  * </ul>
  */
 public final class BenchCharts {
@@ -64,7 +65,43 @@ public final class BenchCharts {
                 out.add(save(sp, dir.resolve("speedup.png")));
             }
         }
+        CategoryChart st = stages(measured);
+        if (st != null) {
+            out.add(save(st, dir.resolve("stages.png")));
+        }
         return out;
+    }
+
+    /** Stacked bars: one bar per generation row (workload, precision, device), one series per stage. */
+    private static CategoryChart stages(List<BenchRow> measured) {
+        List<BenchRow> gens = measured.stream().filter(r -> !r.stages().isEmpty()).toList();
+        if (gens.isEmpty()) {
+            return null;
+        }
+        List<String> bars = gens.stream().map(r -> shorten(r.group()) + " " + r.precision().label() + " " + r.backend())
+                .toList();
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(800, Math.min(4000, 200 + 60 * bars.size())))
+                .height(600).title("Generation stages — median").xAxisTitle("").yAxisTitle("ms").build();
+        var s = chart.getStyler();
+        s.setStacked(true);
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setXAxisLabelRotation(45);
+        for (String stage : BenchReport.STAGES) {
+            if (stage.equals("step")) {
+                continue; // a part of denoise, not an addend
+            }
+            if (gens.stream().noneMatch(r -> r.stages().containsKey(stage))) {
+                continue;
+            }
+            List<Double> ys = new ArrayList<>(gens.size());
+            for (BenchRow r : gens) {
+                Stats v = r.stages().get(stage);
+                ys.add(v == null ? 0.0 : v.median() / 1e6);
+            }
+            chart.addSeries(stage.replace('_', ' '), bars, ys);
+        }
+        return chart;
     }
 
     private static Path save(CategoryChart c, Path p) throws IOException {
