@@ -7,6 +7,7 @@ import dev.nibble.bench.compare.ProgressBar;
 import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.imagereward.ImageReward;
 import dev.nibble.bench.metrics.FidInception;
+import dev.nibble.bench.metrics.FidReferenceSet;
 import dev.nibble.bench.metrics.Lpips;
 import dev.nibble.bench.metrics.PerceptualDistance;
 import dev.nibble.engine.exec.ExecutionOptions;
@@ -81,6 +82,11 @@ public final class EvalCommand implements Callable<Integer> {
             description = "FID Inception-v3 weights (pytorch-fid's pt_inception-2015-12-05, as safetensors); see FidInception for how to convert them.")
     Path inceptionWeights;
 
+    @Option(names = "--fid-reference", paramLabel = "DIR",
+            description = "A folder of images (PNG/JPEG, e.g. MJHQ-30K) each set's FID is also measured against, as "
+                    + "the paper's quality FID; needs --inception-weights.")
+    Path fidReference;
+
     @Option(names = "--clip-model", paramLabel = "DIR",
             description = "CLIP model folder for the CLIP score: config.json, model.safetensors, vocab.json, merges.txt "
                     + "(e.g. openai/clip-vit-large-patch14 from the Hugging Face hub; nothing is downloaded).")
@@ -128,6 +134,12 @@ public final class EvalCommand implements Callable<Integer> {
         if (inceptionWeights != null && !Files.isRegularFile(inceptionWeights)) {
             throw new BadInputException("--inception-weights: no such file: " + inceptionWeights);
         }
+        if (fidReference != null && inceptionWeights == null) {
+            throw new BadInputException("--fid-reference needs --inception-weights");
+        }
+        if (fidReference != null && !Files.isDirectory(fidReference)) {
+            throw new BadInputException("--fid-reference: no such folder: " + fidReference);
+        }
         if (clipModel != null && !Files.isDirectory(clipModel)) {
             throw new BadInputException("--clip-model: no such folder: " + clipModel);
         }
@@ -169,6 +181,11 @@ public final class EvalCommand implements Callable<Integer> {
             if (inceptionWeights != null) {
                 fid = metricNetwork("--inception-weights", inceptionWeights, () -> FidInception.load(inceptionWeights, ex));
             }
+            FidReferenceSet fidSet = null;
+            if (fidReference != null) {
+                FidInception net = fid;
+                fidSet = metricNetwork("--fid-reference", fidReference, () -> FidReferenceSet.of(fidReference, net));
+            }
             if (clipModel != null) {
                 clip = metricNetwork("--clip-model", clipModel, () -> ClipScore.load(clipModel, ex));
             }
@@ -181,7 +198,8 @@ public final class EvalCommand implements Callable<Integer> {
             report = EvalReport.compute(ref, q, settings, new EvalReport.Networks(lpips, "no --lpips-weights given", fid,
                     "no --inception-weights given", Map.of(
                             "CLIP score", new EvalReport.PromptMetric(clip, "no --clip-model given"),
-                            "ImageReward", new EvalReport.PromptMetric(reward, "no --image-reward given"))), progress);
+                            "ImageReward", new EvalReport.PromptMetric(reward, "no --image-reward given")), fidSet),
+                    progress);
         } finally {
             if (lpips != null) {
                 lpips.close();

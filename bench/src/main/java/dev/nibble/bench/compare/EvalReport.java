@@ -3,8 +3,8 @@ package dev.nibble.bench.compare;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nibble.bench.metrics.FidInception;
+import dev.nibble.bench.metrics.FidReferenceSet;
 import dev.nibble.bench.metrics.FrechetDistance;
-import dev.nibble.bench.metrics.GaussianStats;
 import dev.nibble.bench.metrics.PerceptualDistance;
 import dev.nibble.bench.metrics.PromptImageScore;
 import dev.nibble.bench.metrics.Psnr;
@@ -55,13 +55,20 @@ public final class EvalReport {
     /**
      * The networks behind the metrics that need weights; each null when not available, with the reason.
      *
-     * @param prompt metric name ({@link #PROMPT_METRICS}) → its network or why it is absent; a metric not in
-     *               the map is reported as not given
+     * @param prompt       metric name ({@link #PROMPT_METRICS}) → its network or why it is absent; a metric not
+     *                     in the map is reported as not given
+     * @param fidReference statistics of a folder of (real) images each set's FID is also measured against, or
+     *                     null
      */
     public record Networks(PerceptualDistance lpips, String lpipsMissing, FidInception fid, String fidMissing,
-                           Map<String, PromptMetric> prompt) {
+                           Map<String, PromptMetric> prompt, FidReferenceSet fidReference) {
         public Networks {
             prompt = Map.copyOf(prompt);
+        }
+
+        public Networks(PerceptualDistance lpips, String lpipsMissing, FidInception fid, String fidMissing,
+                        Map<String, PromptMetric> prompt) {
+            this(lpips, lpipsMissing, fid, fidMissing, prompt, null);
         }
 
         /** None of the networks, for {@code why}. */
@@ -84,17 +91,23 @@ public final class EvalReport {
     private final Map<String, Map<String, Summary>> prompt;
     /** metric → (definition, model) lines of the metrics that were computed. */
     private final Map<String, String[]> promptNotes;
+    /** Each set's FID against the reference image folder (role → summary), empty without one. */
+    private final Map<String, Summary> fidVsSet;
+    private final FidReferenceSet fidSet;
     private final EvalSession.Settings settings;
 
     private EvalReport(EvalSession.ModelRun reference, EvalSession.ModelRun quantized, List<ImageScore> scores,
                        Map<String, Summary> summaries, Map<String, Map<String, Summary>> prompt,
-                       Map<String, String[]> promptNotes, EvalSession.Settings settings) {
+                       Map<String, String[]> promptNotes, Map<String, Summary> fidVsSet, FidReferenceSet fidSet,
+                       EvalSession.Settings settings) {
         this.reference = reference;
         this.quantized = quantized;
         this.scores = List.copyOf(scores);
         this.summaries = summaries;
         this.prompt = prompt;
         this.promptNotes = promptNotes;
+        this.fidVsSet = fidVsSet;
+        this.fidSet = fidSet;
         this.settings = settings;
     }
 
@@ -167,7 +180,13 @@ public final class EvalReport {
                 notes.put(metric, new String[] {pm.network().definition(), pm.network().describe()});
             }
         }
-        return new EvalReport(reference, quantized, scores, sums, prompt, notes, settings);
+        Map<String, Summary> vsSet = new LinkedHashMap<>();
+        FidReferenceSet set = networks.fidReference();
+        if (set != null && fid != null && n >= 2) {
+            vsSet.put(reference.role(), Summary.single("FID", set.distance(refFeatures).distance(), n));
+            vsSet.put(quantized.role(), Summary.single("FID", set.distance(quantFeatures).distance(), n));
+        }
+        return new EvalReport(reference, quantized, scores, sums, prompt, notes, vsSet, set, settings);
     }
 
     private static Summary fid(FidInception net, String missing, float[][] ref, float[][] quant) {
@@ -177,7 +196,7 @@ public final class EvalReport {
         if (ref.length < 2) {
             return Summary.notComputed("FID", "needs at least 2 images per set, got " + ref.length);
         }
-        FrechetDistance.Result r = FrechetDistance.compute(GaussianStats.of(quant), GaussianStats.of(ref));
+        FrechetDistance.Result r = FrechetDistance.compute(quant, ref);
         return Summary.single("FID", r.distance(), ref.length);
     }
 
@@ -197,6 +216,11 @@ public final class EvalReport {
 
     public Summary summary(String metric) {
         return summaries.get(metric);
+    }
+
+    /** One set's FID against the reference image folder, or null when no folder was given. */
+    public Summary fidVsReferenceSet(String role) {
+        return fidVsSet.get(role);
     }
 
     /**
@@ -220,9 +244,12 @@ public final class EvalReport {
         sb.append(String.format(Locale.ROOT, "%d images, %dx%d, %d steps, seeds %d..%d, compared with the reference model's images.%n%n",
                 scores.size(), settings.size(), settings.size(), settings.steps(), settings.baseSeed(),
                 settings.baseSeed() + Math.max(0, scores.size() - 1)));
-        sb.append("| model | precision | images | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ | FID ↓ | ImageReward ↑ | CLIP score ↑ "
+        boolean vsSet = !fidVsSet.isEmpty();
+        sb.append("| model | precision | images | PSNR (dB) ↑ | SSIM ↑ | LPIPS ↓ | FID ↓ | ")
+                .append(vsSet ? "FID vs " + fidSet.name() + " ↓ | " : "").append("ImageReward ↑ | CLIP score ↑ "
                 + "| latency s/image (median) | denoiser weights | act. arena | device memory | host peak RSS |\n");
-        sb.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ").append(vsSet ? "---: | " : "")
+                .append("---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (EvalSession.ModelRun run : List.of(reference, quantized)) {
             boolean ref = run == reference;
             List<String> c = new ArrayList<>();
@@ -233,6 +260,9 @@ public final class EvalReport {
             c.add(ref ? "—" : cell(summaries.get("SSIM"), "%.4f"));
             c.add(ref ? "—" : cell(summaries.get("LPIPS"), "%.4f"));
             c.add(ref ? "—" : cell(summaries.get("FID"), "%.2f"));
+            if (vsSet) {
+                c.add(cell(fidVsSet.get(run.role()), "%.2f"));
+            }
             for (String metric : PROMPT_METRICS) {
                 c.add(cell(prompt.get(metric).get(run.role()), "%.2f"));
             }
@@ -255,6 +285,10 @@ public final class EvalReport {
             sb.append("FID: Fréchet distance between the Inception-v3 pool3 features of the quantised and the reference "
                     + "images (").append(fd.count()).append(" each); with fewer images than 2048 features the estimate is "
                     + "biased upward, so compare FIDs of the same image count only.\n");
+        }
+        if (vsSet) {
+            sb.append("FID vs ").append(fidSet.name()).append(": each set's images against the ").append(fidSet.images())
+                    .append(" images of that folder (its Inception statistics), the paper's quality FID.\n");
         }
         for (String metric : PROMPT_METRICS) {
             Summary ps = prompt.get(metric).get(reference.role());
@@ -326,6 +360,13 @@ public final class EvalReport {
             } else {
                 o.put("reason", s.reason());
             }
+        }
+        if (!fidVsSet.isEmpty()) {
+            ObjectNode fj = metrics.putObject("FID vs reference set");
+            fj.put("computed", true);
+            fj.put("set", fidSet.name());
+            fj.put("set_images", fidSet.images());
+            fidVsSet.forEach((role, s) -> putNumber(fj, role, s.mean()));
         }
         for (String metric : PROMPT_METRICS) {
             ObjectNode pj = metrics.putObject(metric);

@@ -63,6 +63,110 @@ public final class FrechetDistance {
         return r;
     }
 
+    /**
+     * The Fréchet distance between the Gaussians fitted to two feature sets (rows are samples). When a set
+     * has fewer samples than dimensions — the usual FID case, a few hundred images against 2048 features — its
+     * covariance is {@code AᵀA} with {@code A} the centred samples over √(n − 1), and the cross term needs only
+     * small matrices: {@code tr (Σa·Σb)^{1/2}} is the sum of the singular values of {@code A·Bᵀ}
+     * (the square roots of the eigenvalues of the na×na matrix {@code (A·Bᵀ)(A·Bᵀ)ᵀ}). Exact, and far cheaper
+     * than two d×d eigen-decompositions; otherwise this is {@link #compute(GaussianStats, GaussianStats)}.
+     */
+    public static Result compute(float[][] a, float[][] b) {
+        requireSamples(a, b.length == 0 ? 0 : b[0].length);
+        requireSamples(b, a[0].length);
+        int d = a[0].length;
+        if (a.length > d || b.length > d) {
+            return compute(GaussianStats.of(a), GaussianStats.of(b));
+        }
+        Centred ca = Centred.of(a);
+        Centred cb = Centred.of(b);
+        DMatrixRMaj m = new DMatrixRMaj(a.length, b.length);
+        CommonOps_DDRM.multTransB(ca.scaled(), cb.scaled(), m);
+        DMatrixRMaj mmT = new DMatrixRMaj(a.length, a.length);
+        CommonOps_DDRM.multTransB(m, m, mmT);
+        return lowRank(ca.mean(), ca.trace(), cb.mean(), cb.trace(), mmT);
+    }
+
+    /**
+     * The distance between the Gaussian fitted to {@code a} (rows are samples) and {@code b}: with fewer
+     * samples than dimensions {@code tr (Σa·Σb)^{1/2}} is taken from the eigenvalues of the na×na matrix
+     * {@code A·Σb·Aᵀ} (the same non-zero eigenvalues as Σa·Σb); otherwise the general computation.
+     */
+    public static Result compute(float[][] a, GaussianStats b) {
+        requireSamples(a, b.dimension());
+        int d = b.dimension();
+        if (a.length > d) {
+            return compute(GaussianStats.of(a), b);
+        }
+        Centred ca = Centred.of(a);
+        DMatrixRMaj sb = symmetric(b, 0);
+        DMatrixRMaj t = new DMatrixRMaj(a.length, d);
+        CommonOps_DDRM.mult(ca.scaled(), sb, t);
+        DMatrixRMaj s = new DMatrixRMaj(a.length, a.length);
+        CommonOps_DDRM.multTransB(t, ca.scaled(), s);
+        return lowRank(ca.mean(), ca.trace(), b.mean(), CommonOps_DDRM.trace(sb), s);
+    }
+
+    private static void requireSamples(float[][] x, int dimension) {
+        if (x.length < 2) {
+            throw new IllegalArgumentException("a covariance needs at least 2 samples, have " + x.length);
+        }
+        for (float[] row : x) {
+            if (row.length != dimension) {
+                throw new IllegalArgumentException("feature vectors of " + row.length + " and " + dimension
+                        + " values");
+            }
+        }
+    }
+
+    /** |μa − μb|² + tr Σa + tr Σb − 2·Σ√λ(psd), λ the eigenvalues of the small PSD matrix {@code psd}. */
+    private static Result lowRank(double[] ma, double tra, double[] mb, double trb, DMatrixRMaj psd) {
+        double meanTerm = 0;
+        for (int i = 0; i < ma.length; i++) {
+            double diff = ma[i] - mb[i];
+            meanTerm += diff * diff;
+        }
+        symmetrise(psd);
+        double[] lambda = eigenvalues(psd);
+        if (lambda == null) {
+            throw new ArithmeticException("Fréchet distance: eigen-decomposition failed (non-finite features?)");
+        }
+        double trSqrt = 0;
+        for (double l : lambda) {
+            trSqrt += Math.sqrt(Math.max(l, 0)); // PSD by construction: negatives are round-off
+        }
+        double traceTerm = tra + trb - 2 * trSqrt;
+        return new Result(Math.max(0, meanTerm + traceTerm), meanTerm, traceTerm, 0);
+    }
+
+    /** Samples centred on their mean and scaled by 1/√(n − 1): Σ = AᵀA with numpy.cov's normalisation. */
+    private record Centred(double[] mean, DMatrixRMaj scaled, double trace) {
+        static Centred of(float[][] x) {
+            int n = x.length;
+            int d = x[0].length;
+            double[] mean = new double[d];
+            for (float[] row : x) {
+                for (int j = 0; j < d; j++) {
+                    mean[j] += row[j];
+                }
+            }
+            for (int j = 0; j < d; j++) {
+                mean[j] /= n;
+            }
+            double scale = 1 / Math.sqrt(n - 1);
+            DMatrixRMaj a = new DMatrixRMaj(n, d);
+            double trace = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < d; j++) {
+                    double v = (x[i][j] - mean[j]) * scale;
+                    a.unsafe_set(i, j, v);
+                    trace += v * v;
+                }
+            }
+            return new Centred(mean, a, trace);
+        }
+    }
+
     /** The distance with {@code offset·I} added to both covariances, or null when it is not trustworthy. */
     private static Result attempt(GaussianStats a, GaussianStats b, double offset) {
         int d = a.dimension();

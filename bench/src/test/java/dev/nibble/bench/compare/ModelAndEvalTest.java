@@ -2,6 +2,7 @@ package dev.nibble.bench.compare;
 
 import dev.nibble.bench.metrics.ClipScore;
 import dev.nibble.bench.metrics.FidInception;
+import dev.nibble.bench.metrics.FidReferenceSet;
 import dev.nibble.bench.metrics.TorchFixtures;
 import dev.nibble.bench.metrics.imagereward.ImageReward;
 import dev.nibble.bench.metrics.imagereward.ImageRewardFixtures;
@@ -97,9 +98,12 @@ class ModelAndEvalTest {
         try (FidInception fid = new FidInception(TorchFixtures.weights("fid_inception")::get, ex, null);
              ClipScore clip = ClipScore.load(TorchFixtures.writeClipModel(out.resolve("clip-model")), ex);
              ImageReward ir = ImageRewardFixtures.model(ex)) {
+            // the reference images' own folder as the FID reference set: both sets are those images → FID 0
+            FidReferenceSet set = FidReferenceSet.of(out.resolve("reference"), fid);
+            assertEquals(2, set.images());
             report = EvalReport.compute(ref, q, s, new EvalReport.Networks(null, "no weights", fid, null,
                     Map.of("CLIP score", new EvalReport.PromptMetric(clip, null),
-                            "ImageReward", new EvalReport.PromptMetric(ir, null))), Progress.NONE);
+                            "ImageReward", new EvalReport.PromptMetric(ir, null)), set), Progress.NONE);
             var png = dev.nibble.models.common.image.ImageIo.readRgb(ref.images().get(1).png());
             direct = clip.score(png, ps.get(1), dev.nibble.models.common.image.PixelRange.SIGNED);
             reward = ir.score(png, dev.nibble.models.common.image.PixelRange.SIGNED, ps.get(1));
@@ -110,6 +114,8 @@ class ModelAndEvalTest {
         assertTrue(report.summary("FID").computed());
         assertEquals(2, report.summary("FID").count());
         assertEquals(0, report.summary("FID").mean(), 1e-3);
+        assertEquals(0, report.fidVsReferenceSet(EvalSession.REFERENCE).mean(), 1e-3);
+        assertEquals(0, report.fidVsReferenceSet(EvalSession.QUANTIZED).mean(), 1e-3);
         assertTrue(report.promptScore("CLIP score", EvalSession.REFERENCE).computed());
         assertEquals(2, report.promptScore("CLIP score", EvalSession.QUANTIZED).count());
         assertEquals(report.promptScore("CLIP score", EvalSession.REFERENCE).mean(),
@@ -126,6 +132,7 @@ class ModelAndEvalTest {
         assertTrue(!md.contains("CLIP score n/c") && !md.contains("ImageReward n/c") && !md.contains("n/s"), md);
         assertTrue(md.contains("ImageReward: ImageReward-v1.0's human-preference reward"), md);
         assertTrue(md.contains("Fréchet distance between the Inception-v3 pool3 features"), md);
+        assertTrue(md.contains("| FID vs reference ↓ |") && md.contains("FID vs reference: each set's images against the 2"), md);
         assertTrue(md.contains("ImageReward"), md);
 
         // a second run reuses both images; a changed setting regenerates

@@ -30,6 +30,39 @@ class FrechetDistanceTest {
     }
 
     @Test
+    void fewSamplesGiveTheSameDistanceThroughTheSmallMatrices() {
+        // 12 and 9 samples of 48 features (shifted and scaled differently): the n×n path against the d×d one
+        float[][] a = floats(randomFeatures(12, 48, 5), 1.0, 0.0);
+        float[][] b = floats(randomFeatures(9, 48, 6), 1.7, 0.4);
+        FrechetDistance.Result full = FrechetDistance.compute(GaussianStats.of(a), GaussianStats.of(b));
+        FrechetDistance.Result small = FrechetDistance.compute(a, b);
+        assertEquals(full.distance(), small.distance(), 1e-6 * full.distance());
+        assertEquals(full.meanTerm(), small.meanTerm(), 1e-9 * full.meanTerm());
+        // against full-rank statistics of another set (500 samples)
+        GaussianStats c = GaussianStats.of(floats(randomFeatures(500, 48, 7), 0.8, -0.2));
+        FrechetDistance.Result fullC = FrechetDistance.compute(GaussianStats.of(a), c);
+        assertEquals(fullC.distance(), FrechetDistance.compute(a, c).distance(), 1e-6 * fullC.distance());
+        // identical sets → 0, without any regularisation
+        assertEquals(0.0, FrechetDistance.compute(a, a).distance(), 1e-9);
+        assertFalse(FrechetDistance.compute(a, a).regularised());
+        // more samples than dimensions take the general path and agree with it exactly
+        float[][] many = floats(randomFeatures(60, 48, 8), 1.0, 0.0);
+        assertEquals(FrechetDistance.compute(GaussianStats.of(many), GaussianStats.of(b)).distance(),
+                FrechetDistance.compute(many, b).distance(), 0);
+    }
+
+    private static float[][] floats(double[][] x, double scale, double shift) {
+        float[][] out = new float[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = new float[x[i].length];
+            for (int j = 0; j < x[i].length; j++) {
+                out[i][j] = (float) (scale * x[i][j] + shift);
+            }
+        }
+        return out;
+    }
+
+    @Test
     void diagonalGaussiansMatchTheClosedForm() {
         // d² = |μ1 − μ2|² + Σ (√a_i − √b_i)² for diagonal covariances
         double[] m1 = {0, 1, 2, -1};
