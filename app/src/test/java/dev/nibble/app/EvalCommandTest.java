@@ -105,6 +105,17 @@ class EvalCommandTest {
     }
 
     @Test
+    void aFidReferenceFolderNeedsTheInceptionWeights() throws Exception {
+        Path prompts = tmp.resolve("prompts.txt");
+        Files.writeString(prompts, "a red circle\n");
+        GenerateCommandTest.Run r = GenerateCommandTest.run("eval", "--model", builtIn("nibble-shapes").toString(),
+                "--quantized", builtIn("nibble-shapes-svdq").toString(), "--prompts", prompts.toString(),
+                "--fid-reference", tmp.toString(), "--no-progress", "--out", tmp.resolve("eval-fid").toString());
+        assertEquals(NibbleCli.EXIT_BAD_INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("--fid-reference needs --inception-weights"), r.err());
+    }
+
+    @Test
     void imageRewardNeedsItsVocabularyAndItsCheckpoint() throws Exception {
         Path prompts = tmp.resolve("prompts.txt");
         Files.writeString(prompts, "a red circle\n");
