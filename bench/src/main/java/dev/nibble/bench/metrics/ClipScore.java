@@ -56,7 +56,10 @@ import java.util.Objects;
 public final class ClipScore implements PromptImageScore {
     /** Images (or prompts) per engine run. */
     static final int BATCH = 4;
-    /** The files a CLIP model folder must hold. */
+    /**
+     * The files a CLIP model folder must hold; {@code tokenizer.json} may stand in for vocab.json and merges.txt
+     * (a folder saved by transformers 5 has only that one).
+     */
     public static final List<String> REQUIRED_FILES = List.of("config.json", "model.safetensors", "vocab.json", "merges.txt");
 
     private final ClipModel model;
@@ -95,9 +98,12 @@ public final class ClipScore implements PromptImageScore {
             throw new IllegalArgumentException(dir + ": no such folder (a CLIP model folder holds " + String.join(", ", REQUIRED_FILES) + ")");
         }
         List<String> missing = new ArrayList<>();
+        boolean fastTokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"))
+                && !Files.exists(dir.resolve("vocab.json")) && !Files.exists(dir.resolve("merges.txt"));
         for (String f : REQUIRED_FILES) {
             boolean sharded = f.equals("model.safetensors") && Files.isRegularFile(dir.resolve("model.safetensors.index.json"));
-            if (!Files.isRegularFile(dir.resolve(f)) && !sharded) {
+            boolean inTokenizerJson = fastTokenizer && (f.equals("vocab.json") || f.equals("merges.txt"));
+            if (!Files.isRegularFile(dir.resolve(f)) && !sharded && !inTokenizerJson) {
                 missing.add(f);
             }
         }

@@ -1,6 +1,7 @@
 package dev.nibble.models.common.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
 public final class ClipTokenizer implements TextTokenizer {
     static final String VOCAB = "vocab.json";
     static final String MERGES = "merges.txt";
+    /** The "fast" tokenizer file; transformers 5 saves only this one (model.vocab, model.merges). */
+    static final String FAST = "tokenizer.json";
     private static final String BOS = "<|startoftext|>";
     private static final String EOS = "<|endoftext|>";
 
@@ -47,13 +50,31 @@ public final class ClipTokenizer implements TextTokenizer {
         this.modelMaxLength = modelMaxLength;
     }
 
-    /** Loads {@code vocab.json}, {@code merges.txt} and the optional config files of a tokenizer folder. */
+    /**
+     * Loads {@code vocab.json}, {@code merges.txt} and the optional config files of a tokenizer folder; a
+     * folder with neither of the first two but a {@code tokenizer.json} (what transformers 5 saves) gives its
+     * BPE model's vocabulary and merges instead.
+     */
     public static ClipTokenizer load(Path dir) {
         Path vocabFile = dir.resolve(VOCAB);
         Path mergesFile = dir.resolve(MERGES);
         Path configFile = dir.resolve(TokenizerFiles.TOKENIZER_CONFIG);
-        Map<String, Integer> vocab = readVocab(vocabFile);
-        BpeMerges merges = BpeMerges.parse(TokenizerFiles.readText(mergesFile), List.of(BOS, EOS));
+        Map<String, Integer> vocab;
+        BpeMerges merges;
+        if (!Files.exists(vocabFile) && !Files.exists(mergesFile) && Files.isRegularFile(dir.resolve(FAST))) {
+            vocabFile = dir.resolve(FAST);
+            mergesFile = vocabFile;
+            JsonNode model = TokenizerFiles.readJson(vocabFile).path("model");
+            if (!model.path("type").asText("BPE").equals("BPE")) {
+                throw TokenizerException.forFile(vocabFile, "model.type is " + model.path("type").asText()
+                        + ", a CLIP tokenizer is BPE");
+            }
+            vocab = vocab(vocabFile, model.path("vocab"));
+            merges = BpeMerges.parse(mergesText(vocabFile, model.path("merges")), List.of(BOS, EOS));
+        } else {
+            vocab = readVocab(vocabFile);
+            merges = BpeMerges.parse(TokenizerFiles.readText(mergesFile), List.of(BOS, EOS));
+        }
         if (merges.size() == 0) {
             throw TokenizerException.forFile(mergesFile, "no merge rules (expected a header line and 'a b' pairs)");
         }
@@ -86,7 +107,26 @@ public final class ClipTokenizer implements TextTokenizer {
     }
 
     private static Map<String, Integer> readVocab(Path file) {
-        JsonNode root = TokenizerFiles.readJson(file);
+        return vocab(file, TokenizerFiles.readJson(file));
+    }
+
+    /**
+     * tokenizer.json's {@code model.merges} as merges.txt text: a header line, then one "a b" pair per line
+     * (the list holds "a b" strings, or [a, b] pairs in newer files).
+     */
+    private static String mergesText(Path file, JsonNode merges) {
+        if (!merges.isArray()) {
+            throw TokenizerException.forFile(file, "model.merges is not a list");
+        }
+        StringBuilder sb = new StringBuilder("#version: tokenizer.json\n");
+        for (JsonNode m : merges) {
+            String pair = m.isArray() && m.size() == 2 ? m.get(0).asText() + " " + m.get(1).asText() : m.asText();
+            sb.append(pair).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static Map<String, Integer> vocab(Path file, JsonNode root) {
         if (!root.isObject() || root.isEmpty()) {
             throw TokenizerException.forFile(file, "expected a non-empty JSON object of token -> id");
         }

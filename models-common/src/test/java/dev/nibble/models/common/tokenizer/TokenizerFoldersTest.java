@@ -86,4 +86,42 @@ class TokenizerFoldersTest {
         assertTrue(Arrays.stream(t).allMatch(id -> id >= 0 && id < 800));
         assertTrue(Arrays.stream(t).anyMatch(id -> id == 1), "eos present");
     }
+
+    /** transformers 5 saves only tokenizer.json: its BPE vocabulary and merges (either list format) tokenize alike. */
+    @Test
+    void aFolderWithOnlyTokenizerJsonGivesTheSameIds(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path golden = SharedData.golden("models/flux_dev/tokenizer");
+        ObjectMapper om = new ObjectMapper();
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(golden.resolve("merges.txt"));
+        ClipTokenizer reference = ClipTokenizer.load(golden);
+        for (boolean pairs : new boolean[] {false, true}) {
+            Path dir = java.nio.file.Files.createDirectories(tmp.resolve(pairs ? "pairs" : "strings"));
+            for (String f : new String[] {"tokenizer_config.json", "special_tokens_map.json"}) {
+                java.nio.file.Files.copy(golden.resolve(f), dir.resolve(f));
+            }
+            var root = om.createObjectNode();
+            var model = root.putObject("model");
+            model.put("type", "BPE");
+            model.set("vocab", om.readTree(golden.resolve("vocab.json").toFile()));
+            var merges = model.putArray("merges");
+            for (String line : lines.subList(1, lines.size())) {
+                String[] ab = line.trim().split(" ");
+                if (ab.length != 2) {
+                    continue;
+                }
+                if (pairs) {
+                    merges.addArray().add(ab[0]).add(ab[1]);
+                } else {
+                    merges.add(line.trim());
+                }
+            }
+            om.writeValue(dir.resolve("tokenizer.json").toFile(), root);
+            ClipTokenizer fast = ClipTokenizer.load(dir);
+            for (String prompt : new String[] {"a photo of a cat", "Hello, World! 123 -- \u00fcmlaut caf\u00e9",
+                    "a very long prompt ".repeat(30), ""}) {
+                assertArrayEquals(reference.encodeForModel(prompt, 77, true, true), fast.encodeForModel(prompt, 77, true, true),
+                        (pairs ? "[a, b] merges: " : "\"a b\" merges: ") + prompt);
+            }
+        }
+    }
 }
