@@ -1,5 +1,6 @@
 package dev.nibble.app;
 
+import dev.nibble.app.generate.BuiltInModel;
 import dev.nibble.bench.compare.BenchConfig;
 import dev.nibble.bench.compare.BenchReport;
 import dev.nibble.bench.compare.BenchRunner;
@@ -116,10 +117,10 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new BadInputException("--model: no such folder: " + m);
             }
         }
-        Path builtIn = noBuiltin ? null : builtInModel();
+        Path builtIn = noBuiltin ? null : shipped(BuiltInModel.folder());
         List<Path> modelFolders = new ArrayList<>(models);
         // the built-in model ships a 4-bit version beside it: its rows are the svdq-int4 side of the built-in model
-        Path builtInSvdq = builtIn == null ? null : builtIn.resolveSibling(builtIn.getFileName() + "-svdq");
+        Path builtInSvdq = builtIn == null ? null : shipped(BuiltInModel.quantizedFolder());
         if (builtInSvdq != null && prec.contains(Precision.SVDQ_INT4)
                 && Files.isRegularFile(builtInSvdq.resolve("model_index.json")) && !models.contains(builtInSvdq)) {
             modelFolders.add(0, builtInSvdq);
@@ -191,21 +192,8 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** The built-in model: {@code <nibble.home>/models/nibble-shapes}, else found above the working directory. */
-    static Path builtInModel() {
-        String home = System.getProperty("nibble.home");
-        List<Path> candidates = new ArrayList<>();
-        if (home != null) {
-            candidates.add(Path.of(home, "models", "nibble-shapes"));
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            candidates.add(p.resolve("models").resolve("nibble-shapes"));
-        }
-        for (Path c : candidates) {
-            if (Files.isRegularFile(c.resolve("model_index.json"))) {
-                return c;
-            }
-        }
-        return null;
+    /** {@code folder} when it holds a pipeline (model_index.json), else null. */
+    private static Path shipped(Path folder) {
+        return Files.isRegularFile(folder.resolve("model_index.json")) ? folder : null;
     }
 }
