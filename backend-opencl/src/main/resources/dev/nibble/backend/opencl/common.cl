@@ -129,6 +129,22 @@ inline float16 nb_act16(float16 x, int fn) {
     }
 }
 
+// One output row of a 32-channel panel (the CPU-device GEMMs): both halves with vector stores, or the first
+// `cols` (< 32) through a private copy at the right edge of the matrix.
+inline void nb_store_row32(__global float* yr, float16 v0, float16 v1, int cols) {
+    if (cols >= 32) {
+        vstore16(v0, 0, yr);
+        vstore16(v1, 1, yr);
+    } else {
+        float t[32];
+        vstore16(v0, 0, t);
+        vstore16(v1, 1, t);
+        for (int c = 0; c < cols; c++) {
+            yr[c] = t[c];
+        }
+    }
+}
+
 // ---- compensated (Kahan) accumulation, so long rows sum as accurately as the double reference
 typedef struct { float s; float c; } nb_kahan;
 

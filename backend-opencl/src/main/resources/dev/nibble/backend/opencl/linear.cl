@@ -184,18 +184,7 @@ __kernel void linear_cpu(__global const float* x, long xo, __global const W_T* w
             const int m = m0 + r;
             if (m < mEnd) {
                 __global float* yr = y + (size_t) m * N + n0;
-                const float16 v0 = nb_act16(s0[r] + bias0, act), v1 = nb_act16(s1[r] + bias1, act);
-                if (n0 + LC_NR <= N) {
-                    vstore16(v0, 0, yr);
-                    vstore16(v1, 1, yr);
-                } else {
-                    float t[LC_NR];
-                    vstore16(v0, 0, t);
-                    vstore16(v1, 1, t);
-                    for (int c = 0; c < N - n0; c++) {
-                        yr[c] = t[c];
-                    }
-                }
+                nb_store_row32(yr, nb_act16(s0[r] + bias0, act), nb_act16(s1[r] + bias1, act), N - n0);
             }
         }
     }

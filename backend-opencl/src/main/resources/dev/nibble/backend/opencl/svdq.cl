@@ -477,18 +477,7 @@ __kernel void svdq_gemm_cpu(__global const char* qx, __global const float* sx, _
             const int m = m0 + r;
             if (m < mEnd) {
                 __global float* yr = y + (size_t) m * N + n0;
-                const float16 v0 = nb_act16(f0[r] + bias0, act), v1 = nb_act16(f1[r] + bias1, act);
-                if (n0 + SC_NR <= N) {
-                    vstore16(v0, 0, yr);
-                    vstore16(v1, 1, yr);
-                } else {
-                    float tmp[SC_NR];
-                    vstore16(v0, 0, tmp);
-                    vstore16(v1, 1, tmp);
-                    for (int c = 0; c < N - n0; c++) {
-                        yr[c] = tmp[c];
-                    }
-                }
+                nb_store_row32(yr, nb_act16(f0[r] + bias0, act), nb_act16(f1[r] + bias1, act), N - n0);
             }
         }
     }
