@@ -10,7 +10,7 @@ import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.nn.ComponentFolder;
-import dev.nibble.models.common.nn.GraphCache;
+import dev.nibble.models.common.nn.GraphModel;
 import dev.nibble.models.common.nn.HostMasks;
 import dev.nibble.models.common.nn.Layers;
 import dev.nibble.models.common.nn.Weights;
@@ -30,7 +30,7 @@ import java.util.Map;
  * executor. The pooled position is found on the host from the ids (they are inputs, not activations)
  * and gathered inside the graph, so the projection runs on the device too.
  */
-public final class ClipTextModel implements AutoCloseable {
+public final class ClipTextModel extends GraphModel<ClipTextModel.Key> {
     /**
      * What one call returns. {@code textEmbeds} is null without a projection. {@code hiddenStates} has
      * numHiddenLayers + 1 entries (0 = embeddings, last = final layer before final_layer_norm), or is
@@ -50,21 +50,19 @@ public final class ClipTextModel implements AutoCloseable {
         }
     }
 
-    private record Key(int batch, int length, boolean masked, boolean hiddenStates) {}
+    record Key(int batch, int length, boolean masked, boolean hiddenStates) {}
 
     private static final String PREFIX = "text_model";
 
     private final ClipTextConfig config;
     private final Weights weights;
     private final boolean withProjection;
-    private final AutoCloseable resources;
-    private final GraphCache<Key> graphs = new GraphCache<>(this::build);
 
     private ClipTextModel(ClipTextConfig config, Weights weights, AutoCloseable resources) {
+        super(resources);
         this.config = config;
         this.weights = weights;
         this.withProjection = weights.contains("text_projection.weight");
-        this.resources = resources;
         graphs.graph(new Key(1, 1, false, true)); // checks every weight against the config now
     }
 
@@ -168,7 +166,8 @@ public final class ClipTextModel implements AutoCloseable {
         return out;
     }
 
-    private Graph build(Key key) {
+    @Override
+    protected Graph build(Key key) {
         GraphBuilder g = new GraphBuilder();
         Value ids = g.input("input_ids", DType.I64, key.batch, key.length);
         Value mask = key.masked ? g.input("attention_mask", DType.F32, key.batch, 1, 1, key.length) : null;
@@ -195,21 +194,6 @@ public final class ClipTextModel implements AutoCloseable {
             outs.addAll(hidden);
         }
         return g.build(outs);
-    }
-
-    /** Frees this model's device memory for {@code executor} (see {@link GraphCache#release}). */
-    public void release(Executor executor) {
-        graphs.release(executor);
-    }
-
-    @Override
-    public void close() {
-        graphs.close();
-        try {
-            resources.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing " + this + " failed", e);
-        }
     }
 
     @Override

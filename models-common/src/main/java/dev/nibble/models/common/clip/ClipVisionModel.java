@@ -9,7 +9,7 @@ import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Shape;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.nn.ComponentFolder;
-import dev.nibble.models.common.nn.GraphCache;
+import dev.nibble.models.common.nn.GraphModel;
 import dev.nibble.models.common.nn.Layers;
 import dev.nibble.models.common.nn.Weights;
 
@@ -30,7 +30,7 @@ import java.util.Map;
  * image_embeds is its projection. One graph per batch size, compiled once per executor. Pixels come
  * preprocessed ({@link ClipImageProcessor}).
  */
-public final class ClipVisionModel implements AutoCloseable {
+public final class ClipVisionModel extends GraphModel<Integer> {
     /** What one call returns; {@code imageEmbeds} is null without a projection. */
     public record Output(Tensor lastHiddenState, Tensor poolerOutput, Tensor imageEmbeds) {
     }
@@ -40,14 +40,12 @@ public final class ClipVisionModel implements AutoCloseable {
     private final ClipVisionConfig config;
     private final Weights weights;
     private final boolean withProjection;
-    private final AutoCloseable resources;
-    private final GraphCache<Integer> graphs = new GraphCache<>(this::build);
 
     private ClipVisionModel(ClipVisionConfig config, Weights weights, AutoCloseable resources) {
+        super(resources);
         this.config = config;
         this.weights = weights;
         this.withProjection = weights.contains("visual_projection.weight");
-        this.resources = resources;
         ClipEncoder.requireBiases(weights.under(PREFIX), config);
         graphs.graph(1); // checks every weight against the config now
     }
@@ -89,7 +87,8 @@ public final class ClipVisionModel implements AutoCloseable {
         return new Output(r.output(0), r.output(1), withProjection ? r.output(2) : null);
     }
 
-    private Graph build(int batch) {
+    @Override
+    protected Graph build(Integer batch) {
         GraphBuilder g = new GraphBuilder();
         Value pixels = g.input("pixel_values", DType.F32, batch, config.numChannels(), config.imageSize(), config.imageSize());
         Weights vm = weights.under(PREFIX);
@@ -111,16 +110,6 @@ public final class ClipVisionModel implements AutoCloseable {
             outs.add(Layers.linear(g, weights, "visual_projection", pooled, config.projectionDim()));
         }
         return g.build(outs);
-    }
-
-    @Override
-    public void close() {
-        graphs.close();
-        try {
-            resources.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing " + this + " failed", e);
-        }
     }
 
     @Override

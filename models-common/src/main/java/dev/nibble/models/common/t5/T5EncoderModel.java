@@ -7,7 +7,7 @@ import dev.nibble.engine.graph.Value;
 import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.nn.ComponentFolder;
-import dev.nibble.models.common.nn.GraphCache;
+import dev.nibble.models.common.nn.GraphModel;
 import dev.nibble.models.common.nn.HostMasks;
 import dev.nibble.models.common.nn.Layers;
 import dev.nibble.models.common.nn.Weights;
@@ -23,22 +23,20 @@ import java.util.Map;
  *
  * <p>One graph per (batch, length, masked), compiled once per executor.
  */
-public final class T5EncoderModel implements AutoCloseable {
-    private record Key(int batch, int length, boolean masked) {}
+public final class T5EncoderModel extends GraphModel<T5EncoderModel.Key> {
+    record Key(int batch, int length, boolean masked) {}
 
     private final T5Config config;
     private final Weights weights;
     private final String embedTokens;
-    private final AutoCloseable resources;
-    private final GraphCache<Key> graphs = new GraphCache<>(this::build);
 
     private T5EncoderModel(T5Config config, Weights weights, AutoCloseable resources) {
+        super(resources);
         this.config = config;
         this.weights = weights;
         // encoder.embed_tokens is tied to shared; checkpoints usually store only shared.weight.
         this.embedTokens = weights.contains("shared.weight") || !weights.contains("encoder.embed_tokens.weight")
                 ? "shared" : "encoder.embed_tokens";
-        this.resources = resources;
         graphs.graph(new Key(1, 1, false)); // checks every weight against the config now
     }
 
@@ -83,7 +81,8 @@ public final class T5EncoderModel implements AutoCloseable {
         return graphs.compiled(executor, new Key(b, l, attentionMask != null)).run(in).output(0);
     }
 
-    private Graph build(Key key) {
+    @Override
+    protected Graph build(Key key) {
         GraphBuilder g = new GraphBuilder();
         Value ids = g.input("input_ids", DType.I64, key.batch, key.length);
         Value mask = key.masked ? g.input("attention_mask", DType.F32, key.batch, 1, 1, key.length) : null;
@@ -107,21 +106,6 @@ public final class T5EncoderModel implements AutoCloseable {
             h = Layers.rmsNormAffine(g, enc, "final_layer_norm", h, config.layerNormEpsilon());
         }
         return g.build(h);
-    }
-
-    /** Frees this model's device memory for {@code executor} (see {@link GraphCache#release}). */
-    public void release(Executor executor) {
-        graphs.release(executor);
-    }
-
-    @Override
-    public void close() {
-        graphs.close();
-        try {
-            resources.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing " + this + " failed", e);
-        }
     }
 
     @Override

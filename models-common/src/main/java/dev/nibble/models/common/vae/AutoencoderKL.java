@@ -11,7 +11,7 @@ import dev.nibble.engine.ops.UnaryFn;
 import dev.nibble.engine.tensor.DType;
 import dev.nibble.engine.tensor.Tensor;
 import dev.nibble.models.common.nn.ComponentFolder;
-import dev.nibble.models.common.nn.GraphCache;
+import dev.nibble.models.common.nn.GraphModel;
 import dev.nibble.models.common.nn.Layers;
 import dev.nibble.models.common.nn.Weights;
 
@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>One graph per (direction, batch, height, width), compiled once per executor. The scaling helpers
  * convert between raw latents and the scaled latents the denoiser sees.
  */
-public final class AutoencoderKL implements AutoCloseable {
+public final class AutoencoderKL extends GraphModel<AutoencoderKL.Key> {
     /** DiagonalGaussianDistribution's parameters; {@code mean} is the deterministic latent (mode). */
     public record LatentDist(Tensor mean, Tensor logvar, Tensor std) {
         /** mean + std · noise, what {@code latent_dist.sample(generator)} computes given its noise. */
@@ -42,17 +42,15 @@ public final class AutoencoderKL implements AutoCloseable {
         }
     }
 
-    private record Key(boolean encode, int batch, int height, int width) {}
+    record Key(boolean encode, int batch, int height, int width) {}
 
     private final AutoencoderKLConfig config;
     private final Weights weights;
-    private final AutoCloseable resources;
-    private final GraphCache<Key> graphs = new GraphCache<>(this::build);
 
     private AutoencoderKL(AutoencoderKLConfig config, Weights weights, AutoCloseable resources) {
+        super(resources);
         this.config = config;
         this.weights = weights;
-        this.resources = resources;
         // Check every weight against the config now, on the smallest valid shapes.
         graphs.graph(new Key(true, 1, config.downscale(), config.downscale()));
         graphs.graph(new Key(false, 1, 1, 1));
@@ -129,7 +127,8 @@ public final class AutoencoderKL implements AutoCloseable {
         }
     }
 
-    private Graph build(Key key) {
+    @Override
+    protected Graph build(Key key) {
         GraphBuilder g = new GraphBuilder();
         if (key.encode) {
             Value x = g.input("x", DType.F32, key.batch, config.inChannels(), key.height, key.width);
@@ -152,21 +151,6 @@ public final class AutoencoderKL implements AutoCloseable {
         }
         try (var s = g.scope("decoder")) {
             return g.build(Decoder.forward(g, weights.under("decoder"), z, config));
-        }
-    }
-
-    /** Frees this model's device memory for {@code executor} (see {@link GraphCache#release}). */
-    public void release(Executor executor) {
-        graphs.release(executor);
-    }
-
-    @Override
-    public void close() {
-        graphs.close();
-        try {
-            resources.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing " + this + " failed", e);
         }
     }
 
