@@ -2,6 +2,7 @@ package dev.nibble.bench.metrics.imagereward;
 
 import dev.nibble.models.common.clip.ClipImageProcessor;
 import dev.nibble.models.common.image.ChwImage;
+import dev.nibble.models.common.image.ImageIo;
 import dev.nibble.models.common.image.ImageResampler;
 import dev.nibble.models.common.image.PixelRange;
 import dev.nibble.models.common.image.ResizeFilter;
@@ -68,12 +69,11 @@ final class ImagePreprocessor {
         return out;
     }
 
-    /** The 8-bit values a PNG written by Nibble would hold: clamp to [0, 1], round(u·255) half to even; NaN → 0. */
+    /** The 8-bit values a PNG written by Nibble would hold ({@link ImageIo#toByte}). */
     static int[] toBytes(float[] data, PixelRange range) {
         int[] out = new int[data.length];
         for (int i = 0; i < data.length; i++) {
-            float u = range == PixelRange.SIGNED ? data[i] / 2f + 0.5f : data[i];
-            out[i] = !(u > 0f) ? 0 : u >= 1f ? 255 : (int) Math.rint(u * 255f);
+            out[i] = ImageIo.toByte(data[i], range);
         }
         return out;
     }

@@ -108,7 +108,7 @@ public final class ImageIo {
     }
 
     /** diffusers' postprocess: clamp to [0, 1], then round(x * 255) half to even; NaN becomes 0. */
-    static int toByte(float v, PixelRange range) {
+    public static int toByte(float v, PixelRange range) {
         float u = range.toUnit(v);
         if (!(u > 0f)) {
             return 0;
